@@ -1,0 +1,87 @@
+import swagger from '@fastify/swagger';
+import scalar from '@scalar/fastify-api-reference';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { randomUUID } from 'node:crypto';
+import { AppError } from '../domain/errors.js';
+import type { Services } from '../services/index.js';
+import { registerErrorHandler, sendAppError } from './plugins/error-handler.js';
+import { registerRequestContext } from './plugins/request-context.js';
+import { directoryRoutes } from './routes/graph/directory.routes.js';
+import { subscribedSkuRoutes } from './routes/graph/subscribed-skus.routes.js';
+import { userRoutes } from './routes/graph/users.routes.js';
+import type { RouteDeps } from './routes/route-deps.js';
+import { createUrlBuilder } from './urls.js';
+
+export interface AppOptions {
+  services: Services;
+  /** ALLOT_PUBLIC_URL: base of absolute URLs; default the listening address. */
+  publicUrl?: string | undefined;
+  trustProxy?: boolean;
+  /** Readiness probe: resolves true when the database answers. */
+  isReady: () => Promise<boolean>;
+  logger?: boolean | { level: string };
+}
+
+/** Builds the HTTP application. It never listens: `main.ts` does, tests use `inject()`. */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    trustProxy: options.trustProxy ?? false,
+    bodyLimit: 1024 * 1024,
+    // Graph's request-id: ours, fresh per request. The caller's client-request-id is echoed separately.
+    genReqId: () => randomUUID(),
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandler(app);
+
+  let listenUrl = 'http://127.0.0.1';
+  app.addHook('onListen', (done) => {
+    const address = app.server.address();
+    if (address !== null && typeof address === 'object') {
+      const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+      listenUrl = `http://${host}:${address.port}`;
+    }
+    done();
+  });
+  const urls = createUrlBuilder({ publicUrl: options.publicUrl, trustProxy: options.trustProxy ?? false, listenUrl: () => listenUrl });
+
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.header('request-id', request.id);
+    const clientRequestId = request.headers['client-request-id'];
+    reply.header('client-request-id', typeof clientRequestId === 'string' ? clientRequestId : request.id);
+    done();
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Allot', version: '0.1.0', description: 'Microsoft Graph-compatible licensing API and Allot admin API' },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(scalar, { routePrefix: '/docs', configuration: { url: '/openapi.json' } });
+  app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+
+  app.get('/healthz', { schema: { hide: true } }, () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) =>
+    (await options.isReady().catch(() => false)) ? { status: 'ready' } : reply.status(503).send({ status: 'not ready' }),
+  );
+
+  registerRequestContext(app, options.services);
+  const deps: RouteDeps = { services: options.services, urls };
+  subscribedSkuRoutes(app, deps);
+  userRoutes(app, deps);
+  directoryRoutes(app, deps);
+
+  app.setNotFoundHandler((request, reply) => {
+    const segment = request.url.split('?')[0]?.split('/').filter(Boolean).pop() ?? '';
+    // Graph answers an unknown path with 400 and names the segment it could not resolve.
+    const error = request.url.startsWith('/v1.0')
+      ? new AppError('invalidRequest', `Resource not found for the segment '${segment}'.`)
+      : new AppError('notFound', `No route ${request.method} ${request.url.split('?')[0] ?? ''}.`);
+    return sendAppError(request, reply, error);
+  });
+  return app;
+}

@@ -1,0 +1,66 @@
+import path from 'node:path';
+import { sql } from 'kysely';
+import type { Config } from './config.js';
+import { systemClock, type Clock } from './domain/clock.js';
+import { randomIds } from './domain/ids.js';
+import { acquireDataDirLock, type DataDirLock } from './db/data-dir-lock.js';
+import { openDatabase, type DatabaseHandle } from './db/database.js';
+import { migrateToLatest } from './db/migrate.js';
+import { loadMicrosoftCatalogue } from './db/microsoft-catalogue.loader.js';
+import { createServices, type Services } from './services/index.js';
+
+/** An opened Allot: the database (migrated), its lock, and the services built on it. */
+export interface Runtime {
+  handle: DatabaseHandle;
+  services: Services;
+  /** True when this start created the database (an empty embedded database: seed the demo). */
+  isFreshDatabase: boolean;
+  isReady(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** The composition root: the only place that sees config, database, services and clock together. */
+export async function openRuntime(config: Config, options: { clock?: Clock } = {}): Promise<Runtime> {
+  let lock: DataDirLock | undefined;
+  let handle: DatabaseHandle;
+  if (config.databaseUrl === undefined) {
+    lock = acquireDataDirLock(config.dataDir);
+    try {
+      handle = await openDatabase({ engine: 'pglite', dataDir: path.join(config.dataDir, 'pglite') });
+    } catch (error) {
+      lock.release();
+      throw error;
+    }
+  } else {
+    handle = await openDatabase({ engine: 'postgres', url: config.databaseUrl });
+  }
+  try {
+    const applied = await migrateToLatest(handle.db);
+    const services = createServices({
+      db: handle.db,
+      clock: options.clock ?? systemClock,
+      ids: randomIds,
+      microsoftCatalogue: loadMicrosoftCatalogue(),
+    });
+    return {
+      handle,
+      services,
+      isFreshDatabase: applied.includes('0001-initial'),
+      isReady: async () => {
+        await sql`SELECT 1`.execute(handle.db);
+        return true;
+      },
+      close: async () => {
+        try {
+          await handle.close();
+        } finally {
+          lock?.release();
+        }
+      },
+    };
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    lock?.release();
+    throw error;
+  }
+}

@@ -1,0 +1,27 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../schema.js';
+import { createAssignmentRepository } from './assignment.repository.js';
+import { createAuditRepository } from './audit.repository.js';
+import { createCatalogueRepository } from './catalogue.repository.js';
+import { createSubscriptionRepository } from './subscription.repository.js';
+import { createUserListRepository } from './user-list.repository.js';
+import { createUserRepository } from './user.repository.js';
+
+/**
+ * Every repository of tenant data, bound to one tenant and one connection or transaction. This is
+ * the only way services reach tenant tables, so no query can forget its tenant.
+ */
+export function createRepositories(db: Kysely<Database>, tenantId: string) {
+  return {
+    tenantId,
+    users: createUserRepository(db, tenantId),
+    userList: createUserListRepository(db, tenantId),
+    subscriptions: createSubscriptionRepository(db, tenantId),
+    assignments: createAssignmentRepository(db, tenantId),
+    catalogue: createCatalogueRepository(db, tenantId),
+    audit: createAuditRepository(db, tenantId),
+  };
+}
+
+export type Repositories = ReturnType<typeof createRepositories>;
+export { createTenantDirectory, type Tenant, type TenantDirectory } from './tenant.repository.js';

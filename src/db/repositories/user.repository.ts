@@ -1,0 +1,191 @@
+import { sql, type Kysely, type Selectable } from 'kysely';
+import { isGuid } from '../../domain/ids.js';
+import type { DirectoryUser, UserProperties } from '../../domain/user.js';
+import type { Database, DirectoryUserTable } from '../schema.js';
+
+const userColumns = [
+  'user_id',
+  'user_principal_name',
+  'display_name',
+  'mail',
+  'mail_nickname',
+  'given_name',
+  'surname',
+  'job_title',
+  'department',
+  'user_type',
+  'account_enabled',
+  'usage_location',
+  'creation_type',
+  'external_user_state',
+  'created_at',
+  'deleted_at',
+  'license_version',
+] as const;
+
+type UserRow = Pick<Selectable<DirectoryUserTable>, (typeof userColumns)[number]>;
+
+export const toDirectoryUser = (row: UserRow): DirectoryUser => ({
+  userId: row.user_id,
+  userPrincipalName: row.user_principal_name,
+  displayName: row.display_name,
+  mail: row.mail,
+  mailNickname: row.mail_nickname,
+  givenName: row.given_name,
+  surname: row.surname,
+  jobTitle: row.job_title,
+  department: row.department,
+  userType: row.user_type,
+  accountEnabled: row.account_enabled,
+  usageLocation: row.usage_location,
+  creationType: row.creation_type,
+  externalUserState: row.external_user_state,
+  createdAt: new Date(row.created_at),
+  deletedAt: row.deleted_at === null ? null : new Date(row.deleted_at),
+  licenseVersion: row.license_version,
+});
+
+const toColumns = (properties: Partial<UserProperties>) => ({
+  ...(properties.userPrincipalName === undefined ? {} : { user_principal_name: properties.userPrincipalName }),
+  ...(properties.displayName === undefined ? {} : { display_name: properties.displayName }),
+  ...(properties.mail === undefined ? {} : { mail: properties.mail }),
+  ...(properties.mailNickname === undefined ? {} : { mail_nickname: properties.mailNickname }),
+  ...(properties.givenName === undefined ? {} : { given_name: properties.givenName }),
+  ...(properties.surname === undefined ? {} : { surname: properties.surname }),
+  ...(properties.jobTitle === undefined ? {} : { job_title: properties.jobTitle }),
+  ...(properties.department === undefined ? {} : { department: properties.department }),
+  ...(properties.userType === undefined ? {} : { user_type: properties.userType }),
+  ...(properties.accountEnabled === undefined ? {} : { account_enabled: properties.accountEnabled }),
+  ...(properties.usageLocation === undefined ? {} : { usage_location: properties.usageLocation }),
+});
+
+export function createUserRepository(db: Kysely<Database>, tenantId: string) {
+  const users = () => db.selectFrom('directory_user').select(userColumns).where('tenant_id', '=', tenantId);
+  return {
+    /** An active (not soft-deleted) user by object id or userPrincipalName (case-insensitive). */
+    async findActive(idOrUpn: string): Promise<DirectoryUser | undefined> {
+      const row = await users()
+        .where('deleted_at', 'is', null)
+        .where((eb) =>
+          isGuid(idOrUpn) ? eb('user_id', '=', idOrUpn) : eb(sql`lower(user_principal_name)`, '=', idOrUpn.toLowerCase()),
+        )
+        .executeTakeFirst();
+      return row && toDirectoryUser(row);
+    },
+
+    async findDeleted(userId: string): Promise<DirectoryUser | undefined> {
+      const row = await users().where('deleted_at', 'is not', null).where('user_id', '=', userId).executeTakeFirst();
+      return row && toDirectoryUser(row);
+    },
+
+    /** Locks an active user's row for a license change (after the SKU locks: see sku_seat). */
+    async lockActive(userId: string): Promise<DirectoryUser | undefined> {
+      const row = await users().where('deleted_at', 'is', null).where('user_id', '=', userId).forUpdate().executeTakeFirst();
+      return row && toDirectoryUser(row);
+    },
+
+    async lockActiveMany(userIds: readonly string[]): Promise<DirectoryUser[]> {
+      if (userIds.length === 0) {
+        return [];
+      }
+      const rows = await users()
+        .where('deleted_at', 'is', null)
+        .where('user_id', 'in', [...userIds])
+        .orderBy('user_id')
+        .forUpdate()
+        .execute();
+      return rows.map(toDirectoryUser);
+    },
+
+    async findActiveMany(userIds: readonly string[]): Promise<DirectoryUser[]> {
+      if (userIds.length === 0) {
+        return [];
+      }
+      const rows = await users().where('deleted_at', 'is', null).where('user_id', 'in', [...userIds]).execute();
+      return rows.map(toDirectoryUser);
+    },
+
+    async isUpnTaken(userPrincipalName: string, exceptUserId?: string): Promise<boolean> {
+      let query = db
+        .selectFrom('directory_user')
+        .select('user_id')
+        .where('tenant_id', '=', tenantId)
+        .where('deleted_at', 'is', null)
+        .where(sql`lower(user_principal_name)`, '=', userPrincipalName.toLowerCase());
+      if (exceptUserId !== undefined) {
+        query = query.where('user_id', '!=', exceptUserId);
+      }
+      return (await query.executeTakeFirst()) !== undefined;
+    },
+
+    async insert(userId: string, properties: UserProperties, extra: { createdAt: Date; creationType?: string | null; externalUserState?: string | null }): Promise<DirectoryUser> {
+      const row = await db
+        .insertInto('directory_user')
+        .values({
+          tenant_id: tenantId,
+          user_id: userId,
+          user_principal_name: properties.userPrincipalName,
+          display_name: properties.displayName,
+          mail: properties.mail,
+          mail_nickname: properties.mailNickname,
+          given_name: properties.givenName,
+          surname: properties.surname,
+          job_title: properties.jobTitle,
+          department: properties.department,
+          user_type: properties.userType,
+          account_enabled: properties.accountEnabled,
+          usage_location: properties.usageLocation,
+          creation_type: extra.creationType ?? null,
+          external_user_state: extra.externalUserState ?? null,
+          created_at: extra.createdAt,
+          deleted_at: null,
+        })
+        .returning(userColumns)
+        .executeTakeFirstOrThrow();
+      return toDirectoryUser(row);
+    },
+
+    async update(userId: string, properties: Partial<UserProperties>): Promise<void> {
+      const columns = toColumns(properties);
+      if (Object.keys(columns).length === 0) {
+        return;
+      }
+      await db.updateTable('directory_user').set(columns).where('tenant_id', '=', tenantId).where('user_id', '=', userId).execute();
+    },
+
+    async bumpLicenseVersion(userIds: readonly string[]): Promise<void> {
+      if (userIds.length === 0) {
+        return;
+      }
+      await db
+        .updateTable('directory_user')
+        .set((eb) => ({ license_version: eb('license_version', '+', 1) }))
+        .where('tenant_id', '=', tenantId)
+        .where('user_id', 'in', [...userIds])
+        .execute();
+    },
+
+    async setDeletedAt(userId: string, deletedAt: Date | null): Promise<void> {
+      await db.updateTable('directory_user').set({ deleted_at: deletedAt }).where('tenant_id', '=', tenantId).where('user_id', '=', userId).execute();
+    },
+
+    async listDeleted(): Promise<DirectoryUser[]> {
+      const rows = await users().where('deleted_at', 'is not', null).orderBy('deleted_at', 'desc').execute();
+      return rows.map(toDirectoryUser);
+    },
+
+    /** Removes a user for good; its assignments and seats go with it (FK cascade). */
+    async purge(userId: string): Promise<void> {
+      await db.deleteFrom('directory_user').where('tenant_id', '=', tenantId).where('user_id', '=', userId).execute();
+    },
+
+    /** Soft-deleted users whose retention ended before `cutoff`. */
+    async listExpiredDeleted(cutoff: Date, limit: number): Promise<DirectoryUser[]> {
+      const rows = await users().where('deleted_at', '<', cutoff).orderBy('deleted_at').limit(limit).execute();
+      return rows.map(toDirectoryUser);
+    },
+  };
+}
+
+export type UserRepository = ReturnType<typeof createUserRepository>;
+export type { UserRow };

@@ -1,0 +1,173 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/** Kysely's view of the tables created by the migrations (snake_case, as in SQL). */
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+
+export interface TenantTable {
+  tenant_id: string;
+  display_name: string;
+  default_usage_location: string | null;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+}
+
+export interface TenantDomainTable {
+  tenant_id: string;
+  domain: string;
+  is_default: boolean;
+  is_initial: boolean;
+}
+
+export interface DirectoryUserTable {
+  tenant_id: string;
+  user_id: string;
+  user_principal_name: string;
+  display_name: string;
+  mail: string | null;
+  mail_nickname: string;
+  given_name: string | null;
+  surname: string | null;
+  job_title: string | null;
+  department: string | null;
+  user_type: 'Member' | 'Guest';
+  account_enabled: boolean;
+  usage_location: string | null;
+  creation_type: string | null;
+  external_user_state: string | null;
+  created_at: Timestamp;
+  deleted_at: Timestamp | null;
+  license_version: Generated<number>;
+}
+
+export interface CatalogueSkuTable {
+  tenant_id: string;
+  sku_id: string;
+  sku_part_number: string;
+  display_name: string;
+  applies_to: 'User' | 'Company';
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+}
+
+export interface CatalogueServicePlanTable {
+  tenant_id: string;
+  service_plan_id: string;
+  service_plan_name: string;
+  friendly_name: string;
+  applies_to: 'User' | 'Company';
+  service: string;
+  data_class: string;
+  prohibited_usage_locations: string[];
+}
+
+export interface CatalogueSkuPlanTable {
+  tenant_id: string;
+  sku_id: string;
+  service_plan_id: string;
+}
+
+export interface CatalogueRuleTable {
+  tenant_id: string;
+  rule_id: string;
+  kind: 'mutuallyExclusive' | 'requiresOneOf';
+  service_plan_id: string | null;
+  related_plan_ids: string[];
+  description: string | null;
+}
+
+export interface SubscriptionTable {
+  tenant_id: string;
+  subscription_id: string;
+  commerce_subscription_id: string;
+  sku_id: string;
+  total_licenses: number;
+  consumed_units: Generated<number>;
+  status: 'Enabled' | 'Warning' | 'Suspended' | 'LockedOut' | 'Deleted';
+  is_trial: boolean;
+  channel: 'admin' | 'selfService';
+  purchased_by_user_id: string | null;
+  created_at: Timestamp;
+  next_lifecycle_at: Timestamp | null;
+}
+
+export interface SkuSeatTable {
+  tenant_id: string;
+  sku_id: string;
+  consumed_units: Generated<number>;
+}
+
+export interface LicenseAssignmentTable {
+  tenant_id: string;
+  user_id: string;
+  sku_id: string;
+  source_id: string;
+  disabled_plans: string[];
+  state: 'Active' | 'ActiveWithError' | 'Disabled' | 'Error';
+  error: string | null;
+  assigned_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface UserLicenseTable {
+  tenant_id: string;
+  user_id: string;
+  sku_id: string;
+  subscription_id: string;
+  assigned_at: Timestamp;
+}
+
+export interface AssignmentHistoryTable {
+  tenant_id: string;
+  history_id: Generated<string>;
+  user_id: string;
+  sku_id: string;
+  source_id: string;
+  disabled_plans: string[];
+  valid_from: Timestamp;
+  valid_to: Timestamp | null;
+}
+
+export interface AuditLogTable {
+  tenant_id: string;
+  audit_id: string;
+  occurred_at: Timestamp;
+  category: string;
+  activity: string;
+  result: string;
+  actor_type: string;
+  actor_id: string;
+  actor_name: string | null;
+  target_type: string;
+  target_id: string | null;
+  target_name: string | null;
+  changes: ColumnType<unknown, string, string>;
+  details: ColumnType<unknown, string | null, string | null>;
+  request_id: string | null;
+  client_address: string | null;
+}
+
+export interface IdempotencyRecordTable {
+  tenant_id: string;
+  principal_id: string;
+  idempotency_key: string;
+  request_hash: string;
+  response_status: number | null;
+  response_body: ColumnType<unknown, string | null, string | null>;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+export interface Database {
+  tenant: TenantTable;
+  tenant_domain: TenantDomainTable;
+  directory_user: DirectoryUserTable;
+  catalogue_sku: CatalogueSkuTable;
+  catalogue_service_plan: CatalogueServicePlanTable;
+  catalogue_sku_plan: CatalogueSkuPlanTable;
+  catalogue_rule: CatalogueRuleTable;
+  subscription: SubscriptionTable;
+  sku_seat: SkuSeatTable;
+  license_assignment: LicenseAssignmentTable;
+  user_license: UserLicenseTable;
+  assignment_history: AssignmentHistoryTable;
+  audit_log: AuditLogTable;
+  idempotency_record: IdempotencyRecordTable;
+}

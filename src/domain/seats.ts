@@ -1,0 +1,111 @@
+/**
+ * The seat model: every held SKU draws its seat from one subscription of that SKU. Which one is a
+ * policy: the subscription that ends first, then the oldest, so per-subscription numbers are exact
+ * and expiring subscriptions empty first.
+ */
+export type SubscriptionStatus = 'Enabled' | 'Warning' | 'Suspended' | 'LockedOut' | 'Deleted';
+export type SubscriptionChannel = 'admin' | 'selfService';
+
+export interface SubscriptionSeats {
+  subscriptionId: string;
+  skuId: string;
+  totalLicenses: number;
+  consumedUnits: number;
+  status: SubscriptionStatus;
+  channel: SubscriptionChannel;
+  purchasedByUserId: string | null;
+  createdAt: Date;
+  nextLifecycleAt: Date | null;
+}
+
+/** Whose seats an assigning operation may use: the admins' pool, or one purchaser's own purchases. */
+export type SeatPool = { kind: 'admin' } | { kind: 'selfService'; purchaserUserId: string };
+
+export const ADMIN_POOL: SeatPool = { kind: 'admin' };
+
+const ASSIGNABLE: ReadonlySet<SubscriptionStatus> = new Set(['Enabled', 'Warning']);
+
+export const isAssignableStatus = (status: SubscriptionStatus): boolean => ASSIGNABLE.has(status);
+
+export function drawsFromPool(subscription: SubscriptionSeats, pool: SeatPool): boolean {
+  if (!isAssignableStatus(subscription.status)) {
+    return false;
+  }
+  return pool.kind === 'admin'
+    ? subscription.channel === 'admin'
+    : subscription.channel === 'selfService' && subscription.purchasedByUserId === pool.purchaserUserId;
+}
+
+const allocationOrder = (a: SubscriptionSeats, b: SubscriptionSeats): number => {
+  const endA = a.nextLifecycleAt?.getTime() ?? Number.POSITIVE_INFINITY;
+  const endB = b.nextLifecycleAt?.getTime() ?? Number.POSITIVE_INFINITY;
+  if (endA !== endB) {
+    return endA - endB;
+  }
+  const created = a.createdAt.getTime() - b.createdAt.getTime();
+  return created !== 0 ? created : a.subscriptionId.localeCompare(b.subscriptionId);
+};
+
+/**
+ * Picks a subscription for each of `count` new seats of one SKU, or returns undefined when the pool
+ * has fewer free units. Does not mutate its input.
+ */
+export function allocateSeats(subscriptions: readonly SubscriptionSeats[], pool: SeatPool, count: number): string[] | undefined {
+  const candidates = subscriptions.filter((subscription) => drawsFromPool(subscription, pool)).sort(allocationOrder);
+  const picks: string[] = [];
+  for (const subscription of candidates) {
+    const free = Math.max(0, subscription.totalLicenses - subscription.consumedUnits);
+    for (let index = 0; index < free && picks.length < count; index += 1) {
+      picks.push(subscription.subscriptionId);
+    }
+    if (picks.length === count) {
+      return picks;
+    }
+  }
+  return count === 0 ? [] : undefined;
+}
+
+/** Assignable units for the pool (Graph: prepaidUnits.enabled + warning of those subscriptions). */
+export const assignableUnits = (subscriptions: readonly SubscriptionSeats[], pool: SeatPool): number =>
+  subscriptions.filter((subscription) => drawsFromPool(subscription, pool)).reduce((sum, subscription) => sum + subscription.totalLicenses, 0);
+
+/** Units in assignable states that belong to other pools (e.g. self-service purchases, for admins). */
+export const otherPoolUnits = (subscriptions: readonly SubscriptionSeats[], pool: SeatPool): number =>
+  subscriptions
+    .filter((subscription) => isAssignableStatus(subscription.status) && !drawsFromPool(subscription, pool))
+    .reduce((sum, subscription) => sum + subscription.totalLicenses, 0);
+
+/** Graph's licenseUnitsDetail for one SKU. */
+export function prepaidUnits(subscriptions: readonly SubscriptionSeats[]): { enabled: number; warning: number; suspended: number; lockedOut: number } {
+  const units = { enabled: 0, warning: 0, suspended: 0, lockedOut: 0 };
+  for (const subscription of subscriptions) {
+    switch (subscription.status) {
+      case 'Enabled':
+        units.enabled += subscription.totalLicenses;
+        break;
+      case 'Warning':
+        units.warning += subscription.totalLicenses;
+        break;
+      case 'Suspended':
+        units.suspended += subscription.totalLicenses;
+        break;
+      case 'LockedOut':
+        units.lockedOut += subscription.totalLicenses;
+        break;
+      case 'Deleted':
+        break;
+    }
+  }
+  return units;
+}
+
+/** Graph's subscribedSku.capabilityStatus: the best state any of the SKU's subscriptions is in. */
+export function capabilityStatus(subscriptions: readonly SubscriptionSeats[]): SubscriptionStatus {
+  const order: SubscriptionStatus[] = ['Enabled', 'Warning', 'Suspended', 'LockedOut', 'Deleted'];
+  for (const status of order) {
+    if (subscriptions.some((subscription) => subscription.status === status && (subscription.totalLicenses > 0 || status !== 'Enabled'))) {
+      return status;
+    }
+  }
+  return subscriptions.length > 0 ? 'Enabled' : 'Deleted';
+}

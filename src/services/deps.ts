@@ -1,0 +1,13 @@
+import type { Kysely } from 'kysely';
+import type { CatalogueData } from '../domain/catalogue.js';
+import type { Clock } from '../domain/clock.js';
+import type { IdGenerator } from '../domain/ids.js';
+import type { Database } from '../db/schema.js';
+
+/** What every service is built from; tests swap the clock and the id source. */
+export interface ServiceDeps {
+  db: Kysely<Database>;
+  clock: Clock;
+  ids: IdGenerator;
+  microsoftCatalogue: CatalogueData;
+}

@@ -1,0 +1,93 @@
+import { planDirectChange, requireFreeSeat, type DirectChangePlan } from '../domain/assignment.js';
+import type { Catalogue } from '../domain/catalogue.js';
+import { AppError } from '../domain/errors.js';
+import { DIRECT_SOURCE } from '../domain/ids.js';
+import { allocateSeats, assignableUnits, otherPoolUnits, type SeatPool } from '../domain/seats.js';
+import type { SkuSeats } from '../domain/assignment.js';
+import type { Repositories } from '../db/repositories/index.js';
+import type { SubscriptionRecord } from '../db/repositories/subscription.repository.js';
+
+/** Seat numbers per SKU for the pool, from the (locked) subscriptions and counters. */
+export function seatsBySku(subscriptions: readonly SubscriptionRecord[], counters: ReadonlyMap<string, number>, pool: SeatPool): Map<string, SkuSeats> {
+  const seats = new Map<string, SkuSeats>();
+  for (const [skuId, consumed] of counters) {
+    const ofSku = subscriptions.filter((subscription) => subscription.skuId === skuId);
+    seats.set(skuId, { skuId, consumed, assignable: assignableUnits(ofSku, pool), selfServiceUnits: otherPoolUnits(ofSku, pool) });
+  }
+  return seats;
+}
+
+/**
+ * Writes a batch of planned direct changes: assignments, seats bound to subscriptions by the
+ * allocation policy, counters, history and license versions, each as one set-based statement.
+ * The caller holds the locks of every SKU in the plans and of every user.
+ */
+export async function writeDirectPlans(options: {
+  repos: Repositories;
+  plans: readonly DirectChangePlan[];
+  subscriptions: readonly SubscriptionRecord[];
+  pool: SeatPool;
+  catalogue: Catalogue;
+  at: Date;
+}): Promise<void> {
+  const { repos, plans, pool, catalogue, at } = options;
+  const changed = plans.filter((plan) => plan.isChange);
+  if (changed.length === 0) {
+    return;
+  }
+  const released = await repos.assignments.releaseSeats(changed.flatMap((plan) => plan.seatsFreed.map((skuId) => ({ userId: plan.userId, skuId }))));
+  const bySubscription = new Map<string, number>();
+  const bySku = new Map<string, number>();
+  const add = (map: Map<string, number>, key: string, delta: number) => map.set(key, (map.get(key) ?? 0) + delta);
+  for (const seat of released) {
+    add(bySubscription, seat.subscriptionId, -1);
+    add(bySku, seat.skuId, -1);
+  }
+
+  // Allocate against the counters as they will be after this batch's releases.
+  const working = options.subscriptions.map((subscription) => ({
+    ...subscription,
+    consumedUnits: subscription.consumedUnits + (bySubscription.get(subscription.subscriptionId) ?? 0),
+  }));
+  const takers = new Map<string, string[]>();
+  for (const plan of changed) {
+    for (const skuId of plan.seatsTaken) {
+      takers.set(skuId, [...(takers.get(skuId) ?? []), plan.userId]);
+    }
+  }
+  const bindings: { userId: string; skuId: string; subscriptionId: string }[] = [];
+  for (const [skuId, userIds] of takers) {
+    const ofSku = working.filter((subscription) => subscription.skuId === skuId);
+    const picks = allocateSeats(ofSku, pool, userIds.length);
+    if (picks === undefined) {
+      // The planner checked seats already; reaching this means the counters moved under us.
+      const consumed = ofSku.reduce((sum, subscription) => sum + subscription.consumedUnits, 0);
+      requireFreeSeat(skuId, { skuId, consumed, assignable: assignableUnits(ofSku, pool), selfServiceUnits: otherPoolUnits(ofSku, pool) }, catalogue, userIds.length);
+      throw new AppError('internal', `Seat allocation for ${skuId} failed.`);
+    }
+    userIds.forEach((userId, index) => {
+      const subscriptionId = picks[index] as string;
+      bindings.push({ userId, skuId, subscriptionId });
+      add(bySubscription, subscriptionId, 1);
+      add(bySku, skuId, 1);
+    });
+  }
+
+  await repos.assignments.delete(changed.flatMap((plan) => plan.removals.map((skuId) => ({ userId: plan.userId, skuId, sourceId: DIRECT_SOURCE }))));
+  await repos.assignments.upsert(
+    changed.flatMap((plan) => plan.upserts.map((upsert) => ({ userId: plan.userId, skuId: upsert.skuId, sourceId: DIRECT_SOURCE, disabledPlans: upsert.disabledPlans }))),
+    at,
+  );
+  await repos.assignments.bindSeats(bindings, at);
+  await repos.subscriptions.addConsumed(bySubscription, bySku);
+  await repos.assignments.recordHistory(
+    changed.flatMap((plan) => [
+      ...plan.upserts.map((upsert) => ({ userId: plan.userId, skuId: upsert.skuId, sourceId: DIRECT_SOURCE, disabledPlans: upsert.disabledPlans })),
+      ...plan.removals.map((skuId) => ({ userId: plan.userId, skuId, sourceId: DIRECT_SOURCE, disabledPlans: null })),
+    ]),
+    at,
+  );
+  await repos.users.bumpLicenseVersion(changed.map((plan) => plan.userId));
+}
+
+export { planDirectChange };

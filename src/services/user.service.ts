@@ -1,0 +1,297 @@
+import type { RequestContext } from '../domain/context.js';
+import { AppError, orNotFound } from '../domain/errors.js';
+import { isGuid } from '../domain/ids.js';
+import type { UserQuery } from '../domain/odata/user-query.js';
+import { effectiveLicenses, isActiveAssignment } from '../domain/licenses.js';
+import { ADMIN_POOL, allocateSeats } from '../domain/seats.js';
+import { SOFT_DELETE_RETENTION_DAYS, type DirectoryUser, type UserProperties } from '../domain/user.js';
+import { DAY_MS } from '../domain/clock.js';
+import type { Repositories } from '../db/repositories/index.js';
+import { createTenantDirectory } from '../db/repositories/index.js';
+import { loadTenantCatalogue } from './catalogue.service.js';
+import type { ServiceDeps } from './deps.js';
+import { loadLicensedUsers, type LicensedUser } from './licensing.service.js';
+import { inTenantTransaction, tenantRepositories } from './transaction.js';
+
+export interface UserListResult {
+  users: LicensedUser[];
+  /** @odata.count, when asked for. */
+  count?: number;
+  /** Opaque $skiptoken of the next page. */
+  nextSkipToken?: string;
+}
+
+const encodeSkipToken = (after: { keys: string[]; userId: string }, fingerprint: string): string =>
+  Buffer.from(JSON.stringify({ ...after, q: fingerprint })).toString('base64url');
+
+/** A skip token is only valid for the query that issued it (same filter, search and order). */
+function decodeSkipToken(token: string, fingerprint: string): { keys: string[]; userId: string } {
+  try {
+    const parsed = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as { keys?: unknown; userId?: unknown; q?: unknown };
+    if (Array.isArray(parsed.keys) && parsed.keys.every((key) => typeof key === 'string') && typeof parsed.userId === 'string' && isGuid(parsed.userId) && parsed.q === fingerprint) {
+      return { keys: parsed.keys, userId: parsed.userId };
+    }
+  } catch {
+    // fall through: any undecodable token is answered the same way
+  }
+  throw new AppError('invalidRequest', 'The $skiptoken is invalid or belongs to another query. Request the first page again.');
+}
+
+export interface RestoreResult {
+  user: LicensedUser;
+  /** Licenses that could not be re-applied because their product had no free seat. */
+  notRestored: { skuId: string; displayName: string }[];
+}
+
+const upnTaken = (upn: string): AppError =>
+  new AppError('alreadyExists', 'Another object with the same value for property userPrincipalName already exists.', [
+    { code: 'ObjectConflict', target: 'userPrincipalName', message: `${upn} is already used by another user of this organization. Choose another user name.` },
+  ]);
+
+/**
+ * Runs `work` with the user's seat SKUs and the user locked in the global order (SKUs, then user).
+ * When a concurrent change gave the user a SKU between the read and the lock, the set is read again.
+ */
+async function withUserAndSkusLocked<T>(repos: Repositories, userId: string, deleted: boolean, work: (user: DirectoryUser, skuIds: string[]) => Promise<T>): Promise<T> {
+  for (;;) {
+    const assignments = await repos.assignments.listForUsers([userId]);
+    const skuIds = [...new Set(assignments.map((assignment) => assignment.skuId))].sort();
+    await repos.subscriptions.lockSkus(skuIds);
+    const user = deleted ? await repos.users.findDeleted(userId) : await repos.users.lockActive(userId);
+    const now = await repos.assignments.listForUsers([userId]);
+    if (now.every((assignment) => skuIds.includes(assignment.skuId))) {
+      return work(orNotFound(user, userId), skuIds);
+    }
+  }
+}
+
+export function createUserService(deps: ServiceDeps) {
+  const tenants = createTenantDirectory(deps.db);
+
+  const requireVerifiedDomain = async (context: RequestContext, userPrincipalName: string): Promise<void> => {
+    const tenant = await tenants.findById(context.tenantId);
+    const domain = userPrincipalName.split('@')[1]?.toLowerCase();
+    if (!tenant || domain === undefined || !tenant.domains.some((candidate) => candidate.domain === domain)) {
+      throw new AppError(
+        'invalidRequest',
+        'The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization.',
+        [{ code: 'InvalidDomain', target: 'userPrincipalName', message: `Use one of: ${tenant?.domains.map((d) => d.domain).join(', ') ?? 'the tenant\'s domains'}.` }],
+      );
+    }
+  };
+
+  return {
+    /** GET /users: one keyset page of active users with their licenses, and the count when asked. */
+    async listUsers(context: RequestContext, query: UserQuery): Promise<UserListResult> {
+      const repos = tenantRepositories(deps.db, context);
+      const fingerprint = JSON.stringify([query.filter ?? null, query.search ?? null, query.orderBy]);
+      const listQuery = {
+        ...(query.filter ? { filter: query.filter } : {}),
+        ...(query.search ? { search: query.search } : {}),
+        orderBy: query.orderBy,
+        top: query.top,
+        ...(query.skipToken === undefined ? {} : { after: decodeSkipToken(query.skipToken, fingerprint) }),
+      };
+      const [page, count, catalogue] = await Promise.all([
+        repos.userList.page(listQuery),
+        query.count ? repos.userList.count(listQuery) : Promise.resolve(undefined),
+        loadTenantCatalogue(deps.microsoftCatalogue, repos),
+      ]);
+      return {
+        users: await loadLicensedUsers(repos, catalogue, page.users),
+        ...(count === undefined ? {} : { count }),
+        ...(page.next ? { nextSkipToken: encodeSkipToken(page.next, fingerprint) } : {}),
+      };
+    },
+
+    async countUsers(context: RequestContext, query: UserQuery): Promise<number> {
+      return tenantRepositories(deps.db, context).userList.count({
+        ...(query.filter ? { filter: query.filter } : {}),
+        ...(query.search ? { search: query.search } : {}),
+      });
+    },
+
+    async createUser(context: RequestContext, properties: UserProperties): Promise<LicensedUser> {
+      await requireVerifiedDomain(context, properties.userPrincipalName);
+      return inTenantTransaction(deps.db, context, async (repos) => {
+        if (await repos.users.isUpnTaken(properties.userPrincipalName)) {
+          throw upnTaken(properties.userPrincipalName);
+        }
+        const at = deps.clock.now();
+        const user = await repos.users.insert(deps.ids(), properties, { createdAt: at });
+        await repos.audit.record(
+          context,
+          [
+            {
+              category: 'UserManagement',
+              activity: 'Add user',
+              target: { type: 'User', id: user.userId, name: user.userPrincipalName },
+              changes: Object.entries(properties).map(([property, after]) => ({ property, before: null, after })),
+            },
+          ],
+          at,
+          deps.ids,
+        );
+        const catalogue = await loadTenantCatalogue(deps.microsoftCatalogue, repos);
+        return (await loadLicensedUsers(repos, catalogue, [user]))[0] as LicensedUser;
+      });
+    },
+
+    async updateUser(context: RequestContext, userKey: string, patch: Partial<UserProperties>): Promise<void> {
+      if (patch.userPrincipalName !== undefined) {
+        await requireVerifiedDomain(context, patch.userPrincipalName);
+      }
+      await inTenantTransaction(deps.db, context, async (repos) => {
+        const found = orNotFound(await repos.users.findActive(userKey), userKey);
+        const user = orNotFound(await repos.users.lockActive(found.userId), userKey);
+        if (patch.userPrincipalName !== undefined && (await repos.users.isUpnTaken(patch.userPrincipalName, user.userId))) {
+          throw upnTaken(patch.userPrincipalName);
+        }
+        const changes = (Object.keys(patch) as (keyof UserProperties)[])
+          .filter((property) => patch[property] !== undefined && patch[property] !== user[property])
+          .map((property) => ({ property, before: user[property], after: patch[property] }));
+        if (changes.length === 0) {
+          return;
+        }
+        await repos.users.update(user.userId, patch);
+        await repos.audit.record(
+          context,
+          [{ category: 'UserManagement', activity: 'Update user', target: { type: 'User', id: user.userId, name: user.userPrincipalName }, changes }],
+          deps.clock.now(),
+          deps.ids,
+        );
+      });
+    },
+
+    /** Soft delete: the user leaves the directory for 30 days and its seats are freed at once. */
+    async deleteUser(context: RequestContext, userKey: string): Promise<void> {
+      await inTenantTransaction(deps.db, context, async (repos) => {
+        const found = orNotFound(await repos.users.findActive(userKey), userKey);
+        await withUserAndSkusLocked(repos, found.userId, false, async (user) => {
+          const at = deps.clock.now();
+          const assignments = await repos.assignments.listForUsers([user.userId]);
+          const released = await repos.assignments.releaseSeats(effectiveLicenses(assignments).map((license) => ({ userId: user.userId, skuId: license.skuId })));
+          await repos.subscriptions.addConsumed(tally(released.map((seat) => seat.subscriptionId), -1), tally(released.map((seat) => seat.skuId), -1));
+          await repos.assignments.recordHistory(
+            assignments.map((assignment) => ({ userId: user.userId, skuId: assignment.skuId, sourceId: assignment.sourceId, disabledPlans: null })),
+            at,
+          );
+          await repos.users.setDeletedAt(user.userId, at);
+          await repos.users.bumpLicenseVersion([user.userId]);
+          await repos.audit.record(
+            context,
+            [
+              {
+                category: 'UserManagement',
+                activity: 'Delete user',
+                target: { type: 'User', id: user.userId, name: user.userPrincipalName },
+                changes: [{ property: 'AssignedLicense', before: effectiveLicenses(assignments), after: [] }],
+                details: { seatsFreed: released.length, permanentDeletionAfter: new Date(at.getTime() + SOFT_DELETE_RETENTION_DAYS * DAY_MS).toISOString() },
+              },
+            ],
+            at,
+            deps.ids,
+          );
+        });
+      });
+    },
+
+    async listDeletedUsers(context: RequestContext): Promise<DirectoryUser[]> {
+      return tenantRepositories(deps.db, context).users.listDeleted();
+    },
+
+    async getDeletedUser(context: RequestContext, userId: string): Promise<DirectoryUser> {
+      return orNotFound(await tenantRepositories(deps.db, context).users.findDeleted(userId), userId);
+    },
+
+    /**
+     * Restores a soft-deleted user and re-applies its licenses where seats allow; the licenses that
+     * found no seat are dropped and reported.
+     */
+    async restoreUser(context: RequestContext, userId: string): Promise<RestoreResult> {
+      return inTenantTransaction(deps.db, context, async (repos) => {
+        orNotFound(await repos.users.findDeleted(userId), userId);
+        return withUserAndSkusLocked(repos, userId, true, async (user, skuIds) => {
+          if (await repos.users.isUpnTaken(user.userPrincipalName)) {
+            throw new AppError('conflict', 'Another object with the same value for property userPrincipalName already exists.', [
+              { code: 'ObjectConflict', target: 'userPrincipalName', message: `A new user took ${user.userPrincipalName} after this one was deleted. Rename or delete that user, then restore.` },
+            ]);
+          }
+          const at = deps.clock.now();
+          const catalogue = await loadTenantCatalogue(deps.microsoftCatalogue, repos);
+          const subscriptions = await repos.subscriptions.listForSkus(skuIds);
+          const assignments = (await repos.assignments.listForUsers([userId])).filter(isActiveAssignment);
+          const bindings: { userId: string; skuId: string; subscriptionId: string }[] = [];
+          const notRestored: string[] = [];
+          for (const license of effectiveLicenses(assignments)) {
+            const picks = allocateSeats(subscriptions.filter((subscription) => subscription.skuId === license.skuId), ADMIN_POOL, 1);
+            const subscriptionId = picks?.[0];
+            if (subscriptionId === undefined) {
+              notRestored.push(license.skuId);
+            } else {
+              bindings.push({ userId, skuId: license.skuId, subscriptionId });
+              const subscription = subscriptions.find((candidate) => candidate.subscriptionId === subscriptionId);
+              if (subscription) {
+                subscription.consumedUnits += 1;
+              }
+            }
+          }
+          const dropped = assignments.filter((assignment) => notRestored.includes(assignment.skuId));
+          await repos.assignments.delete(dropped.map((assignment) => ({ userId, skuId: assignment.skuId, sourceId: assignment.sourceId })));
+          await repos.assignments.bindSeats(bindings, at);
+          await repos.subscriptions.addConsumed(tally(bindings.map((seat) => seat.subscriptionId), 1), tally(bindings.map((seat) => seat.skuId), 1));
+          await repos.assignments.recordHistory(
+            assignments
+              .filter((assignment) => !notRestored.includes(assignment.skuId))
+              .map((assignment) => ({ userId, skuId: assignment.skuId, sourceId: assignment.sourceId, disabledPlans: assignment.disabledPlans })),
+            at,
+          );
+          await repos.users.setDeletedAt(userId, null);
+          await repos.users.bumpLicenseVersion([userId]);
+          const names = notRestored.map((skuId) => ({ skuId, displayName: catalogue.findSku(skuId)?.displayName ?? skuId }));
+          await repos.audit.record(
+            context,
+            [
+              {
+                category: 'UserManagement',
+                activity: 'Restore user',
+                target: { type: 'User', id: userId, name: user.userPrincipalName },
+                changes: [{ property: 'AssignedLicense', before: [], after: effectiveLicenses(assignments.filter((a) => !notRestored.includes(a.skuId))) }],
+                details: { licensesNotRestored: names },
+              },
+            ],
+            at,
+            deps.ids,
+          );
+          const restored = orNotFound(await repos.users.findActive(userId), userId);
+          return { user: (await loadLicensedUsers(repos, catalogue, [restored]))[0] as LicensedUser, notRestored: names };
+        });
+      });
+    },
+
+    /** Permanent delete of a soft-deleted user (its seats were freed at the soft delete). */
+    async purgeDeletedUser(context: RequestContext, userId: string): Promise<void> {
+      await inTenantTransaction(deps.db, context, async (repos) => {
+        const user = orNotFound(await repos.users.findDeleted(userId), userId);
+        await repos.users.purge(userId);
+        await repos.audit.record(
+          context,
+          [{ category: 'UserManagement', activity: 'Hard delete user', target: { type: 'User', id: userId, name: user.userPrincipalName }, changes: [] }],
+          deps.clock.now(),
+          deps.ids,
+        );
+      });
+    },
+  };
+}
+
+/** Counter deltas: `delta` per occurrence of each key. */
+function tally(keys: readonly string[], delta: 1 | -1): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const key of keys) {
+    counts.set(key, (counts.get(key) ?? 0) + delta);
+  }
+  return counts;
+}
+
+export type UserService = ReturnType<typeof createUserService>;
