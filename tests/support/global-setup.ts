@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import type { TestProject } from 'vitest/node';
 import { openDatabase } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
-import { adminUrl, testEngine } from './engine.js';
+import { adminUrl } from './engine.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -16,7 +16,8 @@ declare module 'vitest' {
 
 /** Migrates one template per run; every test file then clones it (cheap) instead of migrating. */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const engine = testEngine();
+  // The project's `env` reaches test workers, not global setup: the project name says the engine.
+  const engine = project.name === 'postgres' ? 'postgres' : 'pglite';
   if (engine === 'pglite') {
     const directory = mkdtempSync(path.join(tmpdir(), 'allot-template-'));
     const handle = await openDatabase({ engine: 'pglite' });

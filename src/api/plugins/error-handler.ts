@@ -72,7 +72,14 @@ function validationError(error: FastifyError): AppError {
     return { code: 'InvalidValue', target: `${context}${path}`, message: issue.message ?? 'Invalid value.' };
   });
   const first = details[0];
-  return new AppError('invalidRequest', first ? `Invalid value for ${first.target}: ${first.message}` : 'Invalid request.', details);
+  if (first === undefined) {
+    return new AppError('invalidRequest', 'Invalid request.');
+  }
+  // Contracts phrase Graph's own messages as full sentences (e.g. the missing-parameter text of
+  // assignLicense); those are sent as they are, since scripts match on them. zod's terse defaults
+  // are prefixed with the field they concern.
+  const isSentence = /^[A-Z].*\.$/.test(first.message);
+  return new AppError('invalidRequest', isSentence ? first.message : `Invalid value for ${first.target}: ${first.message}`, details);
 }
 
 export function registerErrorHandler(app: FastifyInstance): void {
