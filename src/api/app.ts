@@ -7,6 +7,11 @@ import { AppError } from '../domain/errors.js';
 import type { Services } from '../services/index.js';
 import { registerErrorHandler, sendAppError } from './plugins/error-handler.js';
 import { registerRequestContext } from './plugins/request-context.js';
+import { registerIdempotency } from './plugins/idempotency.js';
+import { adminCatalogueRoutes } from './routes/admin/catalogue.routes.js';
+import { adminLicenseRoutes } from './routes/admin/licenses.routes.js';
+import { adminSubscriptionRoutes } from './routes/admin/subscriptions.routes.js';
+import { batchRoutes } from './routes/graph/batch.routes.js';
 import { directoryRoutes } from './routes/graph/directory.routes.js';
 import { subscribedSkuRoutes } from './routes/graph/subscribed-skus.routes.js';
 import { userRoutes } from './routes/graph/users.routes.js';
@@ -70,10 +75,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   );
 
   registerRequestContext(app, options.services);
+  registerIdempotency(app, options.services);
   const deps: RouteDeps = { services: options.services, urls };
   subscribedSkuRoutes(app, deps);
   userRoutes(app, deps);
   directoryRoutes(app, deps);
+  batchRoutes(app, deps);
+  adminLicenseRoutes(app, deps);
+  adminSubscriptionRoutes(app, deps);
+  adminCatalogueRoutes(app, deps);
 
   app.setNotFoundHandler((request, reply) => {
     const segment = request.url.split('?')[0]?.split('/').filter(Boolean).pop() ?? '';

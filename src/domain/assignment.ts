@@ -29,6 +29,8 @@ export interface SkuSeats {
   assignable: number;
   /** Seats held by users, from every subscription of the SKU. */
   consumed: number;
+  /** Seats the caller can still assign (see domain/seats.ts freeSeats). */
+  free: number;
   /** Units the caller may not assign because they belong to someone's self-service purchase. */
   selfServiceUnits: number;
 }
@@ -253,7 +255,7 @@ function requireUsageLocation(user: LicenseSubject, add: readonly LicenseToAdd[]
 
 /** Throws when `needed` more seats of the SKU are not free for the caller. */
 export function requireFreeSeat(skuId: string, seats: SkuSeats | undefined, catalogue: Catalogue, needed: number): void {
-  const free = seats ? Math.max(0, seats.assignable - seats.consumed) : 0;
+  const free = seats?.free ?? 0;
   if (free >= needed) {
     return;
   }
@@ -373,6 +375,5 @@ export function seatShortfall(delta: number, seats: SkuSeats | undefined): numbe
   if (delta <= 0) {
     return 0;
   }
-  const free = seats ? Math.max(0, seats.assignable - seats.consumed) : 0;
-  return Math.max(0, delta - free);
+  return Math.max(0, delta - (seats?.free ?? 0));
 }

@@ -18,6 +18,12 @@ export interface SubscriptionSeats {
   nextLifecycleAt: Date | null;
 }
 
+/** A subscription as the services and presenters see it. */
+export interface SubscriptionRecord extends SubscriptionSeats {
+  commerceSubscriptionId: string;
+  isTrial: boolean;
+}
+
 /** Whose seats an assigning operation may use: the admins' pool, or one purchaser's own purchases. */
 export type SeatPool = { kind: 'admin' } | { kind: 'selfService'; purchaserUserId: string };
 
@@ -51,6 +57,9 @@ const allocationOrder = (a: SubscriptionSeats, b: SubscriptionSeats): number => 
  * has fewer free units. Does not mutate its input.
  */
 export function allocateSeats(subscriptions: readonly SubscriptionSeats[], pool: SeatPool, count: number): string[] | undefined {
+  if (count > freeSeats(subscriptions, pool)) {
+    return undefined;
+  }
   const candidates = subscriptions.filter((subscription) => drawsFromPool(subscription, pool)).sort(allocationOrder);
   const picks: string[] = [];
   for (const subscription of candidates) {
@@ -63,6 +72,21 @@ export function allocateSeats(subscriptions: readonly SubscriptionSeats[], pool:
     }
   }
   return count === 0 ? [] : undefined;
+}
+
+/**
+ * Seats the pool can still give out. Per subscription it is total − consumed; for the pool as a
+ * whole, seats still bound to its non-assignable subscriptions (over-assignment not yet rebound)
+ * count against it too, so assigning never pushes the pool's consumed above its assignable units.
+ */
+export function freeSeats(subscriptions: readonly SubscriptionSeats[], pool: SeatPool): number {
+  const inPool = subscriptions.filter((subscription) => drawsFromPool(subscription, pool));
+  const perSubscription = inPool.reduce((sum, subscription) => sum + Math.max(0, subscription.totalLicenses - subscription.consumedUnits), 0);
+  const sameChannel = subscriptions.filter((subscription) =>
+    pool.kind === 'admin' ? subscription.channel === 'admin' : subscription.purchasedByUserId === pool.purchaserUserId,
+  );
+  const owed = sameChannel.reduce((sum, subscription) => sum + subscription.consumedUnits, 0);
+  return Math.max(0, Math.min(perSubscription, assignableUnits(subscriptions, pool) - owed));
 }
 
 /** Assignable units for the pool (Graph: prepaidUnits.enabled + warning of those subscriptions). */

@@ -1,5 +1,7 @@
 import { createCatalogueService } from './catalogue.service.js';
 import type { ServiceDeps } from './deps.js';
+import { createIdempotencyService } from './idempotency.service.js';
+import { createLicenseAdminService } from './license-admin.service.js';
 import { createLicensingService } from './licensing.service.js';
 import { createSubscriptionService } from './subscription.service.js';
 import { createTenantService } from './tenant.service.js';
@@ -13,6 +15,8 @@ export function createServices(deps: ServiceDeps) {
     users: createUserService(deps),
     licensing: createLicensingService(deps),
     subscriptions: createSubscriptionService(deps),
+    licenseAdmin: createLicenseAdminService(deps),
+    idempotency: createIdempotencyService(deps),
   };
 }
 

@@ -2,7 +2,7 @@ import { planDirectChange, requireFreeSeat, type DirectChangePlan } from '../dom
 import type { Catalogue } from '../domain/catalogue.js';
 import { AppError } from '../domain/errors.js';
 import { DIRECT_SOURCE } from '../domain/ids.js';
-import { allocateSeats, assignableUnits, otherPoolUnits, type SeatPool } from '../domain/seats.js';
+import { allocateSeats, assignableUnits, freeSeats, otherPoolUnits, type SeatPool } from '../domain/seats.js';
 import type { SkuSeats } from '../domain/assignment.js';
 import type { Repositories } from '../db/repositories/index.js';
 import type { SubscriptionRecord } from '../db/repositories/subscription.repository.js';
@@ -12,7 +12,7 @@ export function seatsBySku(subscriptions: readonly SubscriptionRecord[], counter
   const seats = new Map<string, SkuSeats>();
   for (const [skuId, consumed] of counters) {
     const ofSku = subscriptions.filter((subscription) => subscription.skuId === skuId);
-    seats.set(skuId, { skuId, consumed, assignable: assignableUnits(ofSku, pool), selfServiceUnits: otherPoolUnits(ofSku, pool) });
+    seats.set(skuId, { skuId, consumed, assignable: assignableUnits(ofSku, pool), free: freeSeats(ofSku, pool), selfServiceUnits: otherPoolUnits(ofSku, pool) });
   }
   return seats;
 }
@@ -62,7 +62,7 @@ export async function writeDirectPlans(options: {
     if (picks === undefined) {
       // The planner checked seats already; reaching this means the counters moved under us.
       const consumed = ofSku.reduce((sum, subscription) => sum + subscription.consumedUnits, 0);
-      requireFreeSeat(skuId, { skuId, consumed, assignable: assignableUnits(ofSku, pool), selfServiceUnits: otherPoolUnits(ofSku, pool) }, catalogue, userIds.length);
+      requireFreeSeat(skuId, { skuId, consumed, assignable: assignableUnits(ofSku, pool), free: freeSeats(ofSku, pool), selfServiceUnits: otherPoolUnits(ofSku, pool) }, catalogue, userIds.length);
       throw new AppError('internal', `Seat allocation for ${skuId} failed.`);
     }
     userIds.forEach((userId, index) => {

@@ -4,11 +4,14 @@ import { isGuid } from '../domain/ids.js';
 import type { UserQuery } from '../domain/odata/user-query.js';
 import { effectiveLicenses, isActiveAssignment } from '../domain/licenses.js';
 import { ADMIN_POOL, allocateSeats } from '../domain/seats.js';
+import { isUsageLocation } from '../domain/usage-location.js';
 import { SOFT_DELETE_RETENTION_DAYS, type DirectoryUser, type UserProperties } from '../domain/user.js';
 import { DAY_MS } from '../domain/clock.js';
 import type { Repositories } from '../db/repositories/index.js';
 import { createTenantDirectory } from '../db/repositories/index.js';
+import type { LicenseToAdd } from '../domain/assignment.js';
 import { loadTenantCatalogue } from './catalogue.service.js';
+import { applyBulkChange } from './license-admin.service.js';
 import type { ServiceDeps } from './deps.js';
 import { loadLicensedUsers, type LicensedUser } from './licensing.service.js';
 import { inTenantTransaction, tenantRepositories } from './transaction.js';
@@ -47,6 +50,15 @@ const upnTaken = (upn: string): AppError =>
   new AppError('alreadyExists', 'Another object with the same value for property userPrincipalName already exists.', [
     { code: 'ObjectConflict', target: 'userPrincipalName', message: `${upn} is already used by another user of this organization. Choose another user name.` },
   ]);
+
+/** Graph refuses a usageLocation that is not an ISO 3166-1 alpha-2 country code (the wire schema only checks the shape). */
+function requireKnownUsageLocation(usageLocation: string | null | undefined): void {
+  if (usageLocation !== null && usageLocation !== undefined && !isUsageLocation(usageLocation)) {
+    throw new AppError('invalidRequest', "Invalid value specified for property 'usageLocation' of resource 'User'.", [
+      { code: 'InvalidValue', target: 'usageLocation', message: `'${usageLocation}' is not an ISO 3166-1 alpha-2 country code. Use one such as NL, GB or US.` },
+    ]);
+  }
+}
 
 /**
  * Runs `work` with the user's seat SKUs and the user locked in the global order (SKUs, then user).
@@ -111,7 +123,9 @@ export function createUserService(deps: ServiceDeps) {
       });
     },
 
-    async createUser(context: RequestContext, properties: UserProperties): Promise<LicensedUser> {
+    /** Creates a user, and gives it `licenses` in the same transaction (both happen or neither). */
+    async createUser(context: RequestContext, properties: UserProperties, licenses: readonly LicenseToAdd[] = []): Promise<LicensedUser> {
+      requireKnownUsageLocation(properties.usageLocation);
       await requireVerifiedDomain(context, properties.userPrincipalName);
       return inTenantTransaction(deps.db, context, async (repos) => {
         if (await repos.users.isUpnTaken(properties.userPrincipalName)) {
@@ -132,12 +146,17 @@ export function createUserService(deps: ServiceDeps) {
           at,
           deps.ids,
         );
+        if (licenses.length > 0) {
+          await applyBulkChange(deps, context, repos, { userIds: [user.userId], mode: 'addMore', licenses, dryRun: false });
+        }
         const catalogue = await loadTenantCatalogue(deps.microsoftCatalogue, repos);
-        return (await loadLicensedUsers(repos, catalogue, [user]))[0] as LicensedUser;
+        const created = orNotFound(await repos.users.findActive(user.userId), user.userId);
+        return (await loadLicensedUsers(repos, catalogue, [created]))[0] as LicensedUser;
       });
     },
 
     async updateUser(context: RequestContext, userKey: string, patch: Partial<UserProperties>): Promise<void> {
+      requireKnownUsageLocation(patch.usageLocation);
       if (patch.userPrincipalName !== undefined) {
         await requireVerifiedDomain(context, patch.userPrincipalName);
       }

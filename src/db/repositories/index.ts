@@ -3,6 +3,7 @@ import type { Database } from '../schema.js';
 import { createAssignmentRepository } from './assignment.repository.js';
 import { createAuditRepository } from './audit.repository.js';
 import { createCatalogueRepository } from './catalogue.repository.js';
+import { createIdempotencyRepository } from './idempotency.repository.js';
 import { createSubscriptionRepository } from './subscription.repository.js';
 import { createUserListRepository } from './user-list.repository.js';
 import { createUserRepository } from './user.repository.js';
@@ -20,6 +21,7 @@ export function createRepositories(db: Kysely<Database>, tenantId: string) {
     assignments: createAssignmentRepository(db, tenantId),
     catalogue: createCatalogueRepository(db, tenantId),
     audit: createAuditRepository(db, tenantId),
+    idempotency: createIdempotencyRepository(db, tenantId),
   };
 }
 

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { SubscriptionSeats } from '../../domain/seats.js';
+import type { SubscriptionRecord, SubscriptionSeats } from '../../domain/seats.js';
 import type { Database, SubscriptionTable } from '../schema.js';
 
 const subscriptionColumns = [
@@ -16,10 +16,7 @@ const subscriptionColumns = [
   'next_lifecycle_at',
 ] as const;
 
-export interface SubscriptionRecord extends SubscriptionSeats {
-  commerceSubscriptionId: string;
-  isTrial: boolean;
-}
+export type { SubscriptionRecord };
 
 const toRecord = (row: Pick<Selectable<SubscriptionTable>, (typeof subscriptionColumns)[number]>): SubscriptionRecord => ({
   subscriptionId: row.subscription_id,

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ODataQuerySchema } from '../../../contracts/common.js';
 import { AssignLicenseRequestSchema } from '../../../contracts/licensing.js';
-import { CreateUserRequestSchema, UpdateUserRequestSchema, UserKeyParamsSchema, UserListQuerySchema } from '../../../contracts/users.js';
+import { CreateUserRequestSchema, type CreateUserRequest, UpdateUserRequestSchema, UserKeyParamsSchema, UserListQuerySchema } from '../../../contracts/users.js';
 import { parseUserQuery, type UserQuery } from '../../../domain/odata/user-query.js';
 import { AppError } from '../../../domain/errors.js';
 import type { UserProperties } from '../../../domain/user.js';
@@ -10,6 +10,21 @@ import { parseSelect } from '../../odata-select.js';
 import { presentLicenseDetails, presentUser, USER_PROPERTIES } from '../../presenters/user.presenter.js';
 import { graphContext } from '../../urls.js';
 import type { RouteDeps } from '../route-deps.js';
+
+/** Graph's create body → the properties Allot stores (absent optional ones are null). */
+export const toUserProperties = (body: CreateUserRequest): UserProperties => ({
+  userPrincipalName: body.userPrincipalName,
+  displayName: body.displayName,
+  mailNickname: body.mailNickname,
+  accountEnabled: body.accountEnabled,
+  mail: body.mail ?? null,
+  givenName: body.givenName ?? null,
+  surname: body.surname ?? null,
+  jobTitle: body.jobTitle ?? null,
+  department: body.department ?? null,
+  usageLocation: body.usageLocation ?? null,
+  userType: body.userType ?? 'Member',
+});
 
 export function userRoutes(app: FastifyInstance, { services, urls }: RouteDeps): void {
   const api = app.withTypeProvider<ZodTypeProvider>();
@@ -65,21 +80,7 @@ export function userRoutes(app: FastifyInstance, { services, urls }: RouteDeps):
   });
 
   api.post('/v1.0/users', { schema: { body: CreateUserRequestSchema, tags: ['users'], summary: 'Create a user' } }, async (request, reply) => {
-    const body = request.body;
-    const properties: UserProperties = {
-      userPrincipalName: body.userPrincipalName,
-      displayName: body.displayName,
-      mailNickname: body.mailNickname,
-      accountEnabled: body.accountEnabled,
-      mail: body.mail ?? null,
-      givenName: body.givenName ?? null,
-      surname: body.surname ?? null,
-      jobTitle: body.jobTitle ?? null,
-      department: body.department ?? null,
-      usageLocation: body.usageLocation ?? null,
-      userType: body.userType ?? 'Member',
-    };
-    const created = await services.users.createUser(request.context, properties);
+    const created = await services.users.createUser(request.context, toUserProperties(request.body));
     const location = `${urls.base(request)}/v1.0/users/${created.user.userId}`;
     return reply
       .status(201)

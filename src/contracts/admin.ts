@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { GuidSchema } from './common.js';
+import { AssignedLicenseSchema } from './licensing.js';
+import { CreateUserRequestSchema } from './users.js';
+
+/** Allot's admin API (for the admin center and the CLI; not part of Graph). */
+
+export const SkuParamsSchema = z.object({ skuId: GuidSchema.describe('The product') });
+export const SubscriptionParamsSchema = z.object({ id: z.string().min(1).max(100).describe('Subscription id or commerceSubscriptionId') });
+
+export const ProductUsersQuerySchema = z.object({
+  search: z.string().max(200).optional().describe('Prefix of a word of the display name, user principal name or mail'),
+  top: z.coerce.number().int().min(1).max(999).default(100).describe('Page size'),
+  skiptoken: z.string().max(2000).optional().describe('Continuation token from the previous page'),
+});
+
+const userIds = (max: number) =>
+  z
+    .array(GuidSchema)
+    .min(1)
+    .max(max, { error: `At most ${max} users per request.` })
+    .describe(`Object ids of the users (1–${max})`);
+
+export const ProductAssignRequestSchema = z
+  .object({
+    userIds: userIds(20),
+    disabledPlans: z.array(GuidSchema).max(500).default([]).describe('Services of the product to switch off for these users'),
+    dryRun: z.boolean().default(false).describe('Report what would change, change nothing'),
+  })
+  .strict()
+  .describe('Assign one product to up to 20 users (the Licenses page)');
+
+export const ProductUnassignRequestSchema = z
+  .object({ userIds: userIds(20), dryRun: z.boolean().default(false) })
+  .strict()
+  .describe('Unassign one product from up to 20 users (direct licenses only)');
+
+export const ManageLicensesRequestSchema = z
+  .object({
+    userIds: userIds(1000),
+    mode: z.enum(['addMore', 'replace', 'removeAll']).describe('addMore keeps existing licenses; replace swaps the direct ones for `licenses`; removeAll unassigns every direct license'),
+    licenses: z.array(AssignedLicenseSchema).max(100).default([]).describe('Products with services switched off, for addMore and replace'),
+    dryRun: z.boolean().default(false).describe('Return seat deltas, conflicts and lost services without changing anything'),
+  })
+  .strict()
+  .describe('Manage product licenses for up to 1,000 users in one all-or-nothing change');
+
+export const SetUserLicensesRequestSchema = z
+  .object({ licenses: z.array(AssignedLicenseSchema).max(100).describe('The direct licenses the user should hold, exactly') })
+  .strict()
+  .describe("Replace a user's direct licenses; send If-Match with the version from GET");
+
+export const CreateUserWithLicensesRequestSchema = z
+  .object({
+    user: CreateUserRequestSchema,
+    licenses: z.array(AssignedLicenseSchema).max(100).default([]).describe('Licenses to assign in the same transaction'),
+  })
+  .strict()
+  .describe('Create a user and assign licenses in one request');
+
+export const ExplainQuerySchema = z
+  .object({
+    skuId: GuidSchema.optional().describe('Limit to one product'),
+    servicePlanId: GuidSchema.optional().describe('Limit to the products containing this service plan'),
+  })
+  .describe('What to explain');
+
+export const RecordSubscriptionRequestSchema = z
+  .object({
+    skuId: GuidSchema.describe('The product bought'),
+    totalLicenses: z.number().int().min(0).max(10_000_000).describe('Number of licenses'),
+    isTrial: z.boolean().default(false),
+    status: z.enum(['Enabled', 'Warning', 'Suspended', 'LockedOut']).default('Enabled'),
+    channel: z.enum(['admin', 'selfService']).default('admin').describe('selfService: bought by a user for themselves and their team'),
+    purchasedByUserId: GuidSchema.optional().describe('The purchasing user, for selfService'),
+    commerceSubscriptionId: GuidSchema.optional().describe('The billing system\'s id; generated when absent'),
+    nextLifecycleDateTime: z.iso.datetime({ offset: true }).optional().describe('When the subscription next changes state (renewal or expiry)'),
+  })
+  .strict()
+  .describe('Record a subscription entered by an admin or pushed by a billing system');
+
+export const ChangeLicenseCountRequestSchema = z
+  .object({ count: z.number().int().min(1).max(10_000_000).describe('How many licenses to add or remove') })
+  .strict();
