@@ -18,6 +18,7 @@ const EnvironmentSchema = z.object({
   ALLOT_PUBLIC_URL: z.string().url().optional(),
   ALLOT_TRUST_PROXY: booleanFlag,
   ALLOT_DEMO: booleanFlag,
+  ALLOT_JOB_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -35,6 +36,8 @@ export interface Config {
   /** Seed the demo tenant even when the database is not empty / not embedded. */
   forceDemo: boolean;
   logLevel: string;
+  /** Pause between two ticks of the background job runner (purges, lifecycle). */
+  jobIntervalSeconds: number;
 }
 
 export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
@@ -53,5 +56,6 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     trustProxy: env.ALLOT_TRUST_PROXY,
     forceDemo: env.ALLOT_DEMO,
     logLevel: env.LOG_LEVEL,
+    jobIntervalSeconds: env.ALLOT_JOB_INTERVAL_SECONDS,
   };
 }

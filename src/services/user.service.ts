@@ -1,5 +1,5 @@
 import type { RequestContext } from '../domain/context.js';
-import { AppError, orNotFound } from '../domain/errors.js';
+import { AppError, notFound, orNotFound } from '../domain/errors.js';
 import { isGuid } from '../domain/ids.js';
 import type { UserQuery } from '../domain/odata/user-query.js';
 import { effectiveLicenses, isActiveAssignment } from '../domain/licenses.js';
@@ -69,7 +69,7 @@ async function withUserAndSkusLocked<T>(repos: Repositories, userId: string, del
     const assignments = await repos.assignments.listForUsers([userId]);
     const skuIds = [...new Set(assignments.map((assignment) => assignment.skuId))].sort();
     await repos.subscriptions.lockSkus(skuIds);
-    const user = deleted ? await repos.users.findDeleted(userId) : await repos.users.lockActive(userId);
+    const user = deleted ? await repos.users.lockDeleted(userId) : await repos.users.lockActive(userId);
     const now = await repos.assignments.listForUsers([userId]);
     if (now.every((assignment) => skuIds.includes(assignment.skuId))) {
       return work(orNotFound(user, userId), skuIds);
@@ -229,7 +229,11 @@ export function createUserService(deps: ServiceDeps) {
      */
     async restoreUser(context: RequestContext, userId: string): Promise<RestoreResult> {
       return inTenantTransaction(deps.db, context, async (repos) => {
-        orNotFound(await repos.users.findDeleted(userId), userId);
+        const deleted = orNotFound(await repos.users.findDeleted(userId), userId);
+        // Past its retention a deleted user is gone, even if the purge job has not run yet.
+        if (deleted.deletedAt !== null && deps.clock.now().getTime() - deleted.deletedAt.getTime() > SOFT_DELETE_RETENTION_DAYS * DAY_MS) {
+          throw notFound(userId);
+        }
         return withUserAndSkusLocked(repos, userId, true, async (user, skuIds) => {
           if (await repos.users.isUpnTaken(user.userPrincipalName)) {
             throw new AppError('conflict', 'Another object with the same value for property userPrincipalName already exists.', [

@@ -78,6 +78,12 @@ export function createUserRepository(db: Kysely<Database>, tenantId: string) {
       return row && toDirectoryUser(row);
     },
 
+    /** Locks a soft-deleted user's row (restore against the purge job). */
+    async lockDeleted(userId: string): Promise<DirectoryUser | undefined> {
+      const row = await users().where('deleted_at', 'is not', null).where('user_id', '=', userId).forUpdate().executeTakeFirst();
+      return row && toDirectoryUser(row);
+    },
+
     /** Locks an active user's row for a license change (after the SKU locks: see sku_seat). */
     async lockActive(userId: string): Promise<DirectoryUser | undefined> {
       const row = await users().where('deleted_at', 'is', null).where('user_id', '=', userId).forUpdate().executeTakeFirst();
@@ -183,6 +189,22 @@ export function createUserRepository(db: Kysely<Database>, tenantId: string) {
     async listExpiredDeleted(cutoff: Date, limit: number): Promise<DirectoryUser[]> {
       const rows = await users().where('deleted_at', '<', cutoff).orderBy('deleted_at').limit(limit).execute();
       return rows.map(toDirectoryUser);
+    },
+
+    /**
+     * Locks up to `limit` users whose retention ended before `cutoff`. FOR UPDATE re-checks the
+     * condition after waiting, so a user restored meanwhile is not returned.
+     */
+    async lockExpiredDeleted(cutoff: Date, limit: number): Promise<DirectoryUser[]> {
+      const rows = await users().where('deleted_at', '<', cutoff).orderBy('deleted_at').orderBy('user_id').limit(limit).forUpdate().execute();
+      return rows.map(toDirectoryUser);
+    },
+
+    async purgeMany(userIds: readonly string[]): Promise<void> {
+      if (userIds.length === 0) {
+        return;
+      }
+      await db.deleteFrom('directory_user').where('tenant_id', '=', tenantId).where('user_id', 'in', [...userIds]).execute();
     },
   };
 }

@@ -1,0 +1,222 @@
+import { sql, type Kysely } from 'kysely';
+import type { Clock } from '../../domain/clock.js';
+import { systemPrincipal, type RequestContext } from '../../domain/context.js';
+import { randomIds, type IdGenerator } from '../../domain/ids.js';
+import { createTenantDirectory, type Repositories } from '../../db/repositories/index.js';
+import type { Database } from '../../db/schema.js';
+import { inTenantTransaction, tenantRepositories } from '../transaction.js';
+
+/**
+ * The deployment-wide job lock (an advisory lock key: "allot" in ASCII). Every chunk transaction of
+ * every job takes it with pg_try_advisory_xact_lock, so two processes on one PostgreSQL never work
+ * at the same time; the one that loses abandons its tick (the holder is doing the same work).
+ *
+ * Why a transaction-scoped lock per chunk and not a session lock held for the whole tick: a session
+ * lock needs one connection held for the tick. On PGlite that connection is the only one (Kysely
+ * serialises it with a mutex), so holding it would block every request until the tick ends (or
+ * deadlock with the tick's own chunk transactions); on a small pool it can starve the work, and a
+ * failed unlock would leave the lock on a pooled connection. The transaction lock ends with its
+ * transaction (commit, rollback or a dropped connection), cannot leak, and is the same SQL on both
+ * engines. Correctness does not rest on the tick holding it: each chunk re-reads what is due under
+ * the lock, so work done by another process is simply no longer due.
+ */
+export const JOB_LOCK_KEY = 418_430_397_300;
+
+/** Users (or rows) one chunk transaction handles, so PGlite's single connection is held briefly. */
+export const DEFAULT_CHUNK_SIZE = 500;
+
+export interface JobContext {
+  tenantId: string;
+  /** The time the tick acts as of: a job acts on what is due at `now` (so a rerun is a no-op). */
+  now: Date;
+  /** False for a dry run: report what is due (`affect`), change nothing, take no lock. */
+  apply: boolean;
+  /** Actor of the job's audit entries: the system principal. */
+  context: RequestContext;
+  /** Repositories for reads outside a transaction (dry runs). */
+  repos: Repositories;
+  /**
+   * One chunk of work: a short transaction holding the job lock. Throws (abandoning the tick) when
+   * another process holds the lock or the runner is stopping. All of a job's writes go through it.
+   */
+  transaction<T>(work: (repos: Repositories, trx: Kysely<Database>) => Promise<T>): Promise<T>;
+  /** Records what the job changed (or would change): a count and, optionally, names to print. */
+  affect(count: number, items?: readonly string[]): void;
+  chunkSize: number;
+  clock: Clock;
+  ids: IdGenerator;
+}
+
+/** A job runs once per tenant per tick; it must act only on what is due at `ctx.now`. */
+export interface Job {
+  name: string;
+  run(ctx: JobContext): Promise<void>;
+}
+
+export interface JobReport {
+  job: string;
+  tenantId: string;
+  affected: number;
+  /** What was (or, in a dry run, would be) changed, e.g. the purged users' names. */
+  items: string[];
+  /** The job failed for this tenant (logged; the other jobs and tenants still ran). */
+  error?: string;
+  /** The tick stopped here: another process held the job lock, or the runner was stopping. */
+  abandoned?: 'locked' | 'stopping';
+}
+
+export interface JobLogger {
+  info(fields: object, message: string): void;
+  warn(fields: object, message: string): void;
+  error(fields: object, message: string): void;
+}
+
+export interface JobRunnerOptions {
+  db: Kysely<Database>;
+  clock: Clock;
+  jobs: readonly Job[];
+  /** Pause between the end of one tick and the start of the next. */
+  intervalMs: number;
+  logger?: JobLogger;
+  ids?: IdGenerator;
+  chunkSize?: number;
+}
+
+export interface JobRunner {
+  /** Runs a tick now and then every `intervalMs` after the previous one ended. */
+  start(): void;
+  /** No new ticks; a running tick stops after its current chunk. Resolves when it has. */
+  stop(): Promise<void>;
+  /** One tick as of `now` (default: the clock); `apply: false` only reports what is due. */
+  runOnce(now?: Date, options?: { apply?: boolean }): Promise<JobReport[]>;
+}
+
+class TickAbandoned extends Error {
+  constructor(readonly reason: 'locked' | 'stopping') {
+    super(reason === 'locked' ? 'another process holds the job lock' : 'the job runner is stopping');
+  }
+}
+
+const silent: JobLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+export function createJobRunner(options: JobRunnerOptions): JobRunner {
+  const { db, clock, jobs, intervalMs } = options;
+  const logger = options.logger ?? silent;
+  const ids = options.ids ?? randomIds;
+  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  const tenants = createTenantDirectory(db);
+  let stopping = false;
+  let timer: NodeJS.Timeout | undefined;
+  // Ticks of one process run one after the other (timer ticks and runOnce calls alike).
+  let queue: Promise<unknown> = Promise.resolve();
+
+  const runJob = async (job: Job, tenantId: string, now: Date, apply: boolean): Promise<JobReport> => {
+    const report: JobReport = { job: job.name, tenantId, affected: 0, items: [] };
+    const context: RequestContext = { tenantId, principal: systemPrincipal, requestId: `job:${job.name}:${now.toISOString()}`, clientAddress: null };
+    try {
+      await job.run({
+        tenantId,
+        now,
+        apply,
+        context,
+        repos: tenantRepositories(db, context),
+        chunkSize,
+        clock,
+        ids,
+        affect: (count, items = []) => {
+          report.affected += count;
+          report.items.push(...items);
+        },
+        transaction: (work) => {
+          if (!apply) {
+            return Promise.reject(new Error(`job ${job.name} tried to write during a dry run`));
+          }
+          if (stopping) {
+            return Promise.reject(new TickAbandoned('stopping'));
+          }
+          return inTenantTransaction(db, context, async (repos, trx) => {
+            const { rows } = await sql<{ locked: boolean }>`SELECT pg_try_advisory_xact_lock(${sql.lit(JOB_LOCK_KEY)}::bigint) AS locked`.execute(trx);
+            if (rows[0]?.locked !== true) {
+              throw new TickAbandoned('locked');
+            }
+            return work(repos, trx);
+          });
+        },
+      });
+      if (apply && report.affected > 0) {
+        logger.info({ job: job.name, tenantId, affected: report.affected, now: now.toISOString() }, 'job done');
+      }
+    } catch (error) {
+      if (error instanceof TickAbandoned) {
+        report.abandoned = error.reason;
+      } else {
+        report.error = error instanceof Error ? error.message : String(error);
+        logger.error({ err: error, job: job.name, tenantId, now: now.toISOString() }, 'job failed for a tenant; the other jobs and tenants go on');
+      }
+    }
+    return report;
+  };
+
+  const tick = async (now: Date, apply: boolean): Promise<JobReport[]> => {
+    const reports: JobReport[] = [];
+    const tenantIds = (await tenants.list()).map((tenant) => tenant.tenantId);
+    for (const job of jobs) {
+      for (const tenantId of tenantIds) {
+        const report = await runJob(job, tenantId, now, apply);
+        reports.push(report);
+        if (report.abandoned !== undefined) {
+          logger.info({ job: job.name, tenantId, reason: report.abandoned }, 'job tick abandoned');
+          return reports;
+        }
+      }
+    }
+    return reports;
+  };
+
+  const runOnce = (now: Date = clock.now(), runOptions: { apply?: boolean } = {}): Promise<JobReport[]> => {
+    if (stopping) {
+      return Promise.reject(new Error('the job runner is stopped'));
+    }
+    const run = queue.then(() => tick(now, runOptions.apply ?? true));
+    queue = run.catch(() => undefined);
+    return run;
+  };
+
+  const schedule = (delayMs: number): void => {
+    timer = setTimeout(() => {
+      timer = undefined;
+      runOnce()
+        .catch((error: unknown) => {
+          if (!stopping) {
+            logger.error({ err: error }, 'job tick failed');
+          }
+        })
+        .finally(() => {
+          if (!stopping) {
+            schedule(intervalMs);
+          }
+        });
+    }, delayMs);
+    timer.unref();
+  };
+
+  let started = false;
+  return {
+    start: () => {
+      if (started || stopping) {
+        return;
+      }
+      started = true;
+      schedule(0);
+    },
+    stop: async () => {
+      stopping = true;
+      if (timer !== undefined) {
+        clearTimeout(timer);
+        timer = undefined;
+      }
+      await queue;
+    },
+    runOnce,
+  };
+}
