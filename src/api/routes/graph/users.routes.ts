@@ -11,6 +11,8 @@ import { presentLicenseDetails, presentUser, USER_PROPERTIES } from '../../prese
 import { graphContext } from '../../urls.js';
 import type { RouteDeps } from '../route-deps.js';
 
+const SUPPORTED_OPTIONS = new Set(['$filter', '$select', '$orderby', '$search', '$top', '$count', '$skiptoken']);
+
 /** Graph's create body → the properties Allot stores (absent optional ones are null). */
 export const toUserProperties = (body: CreateUserRequest): UserProperties => ({
   userPrincipalName: body.userPrincipalName,
@@ -29,7 +31,14 @@ export const toUserProperties = (body: CreateUserRequest): UserProperties => ({
 export function userRoutes(app: FastifyInstance, { services, urls }: RouteDeps): void {
   const api = app.withTypeProvider<ZodTypeProvider>();
 
-  const parseQuery = (query: Record<string, string | undefined>, headers: Record<string, unknown>): UserQuery => {
+  const parseQuery = (query: Record<string, string | undefined>, headers: Record<string, unknown>, url: string): UserQuery => {
+    // Graph refuses query options it does not support on users ($skip, $expand…) instead of ignoring them.
+    const unsupported = [...new URL(url, 'http://allot.invalid').searchParams.keys()].find((key) => key.startsWith('$') && !SUPPORTED_OPTIONS.has(key.toLowerCase()));
+    if (unsupported !== undefined) {
+      throw new AppError('invalidRequest', `Query option '${unsupported}' is not supported on users.`, [
+        { code: 'Request_BadRequest', target: unsupported, message: `Supported: ${[...SUPPORTED_OPTIONS].join(', ')}.` },
+      ]);
+    }
     const consistencyLevel = headers['consistencylevel'];
     return parseUserQuery({
       filter: query.$filter,
@@ -47,7 +56,7 @@ export function userRoutes(app: FastifyInstance, { services, urls }: RouteDeps):
     '/v1.0/users',
     { schema: { querystring: UserListQuerySchema, tags: ['users'], summary: 'List users ($filter, $search, $select, $orderby, $top, $count, $skiptoken)' } },
     async (request) => {
-      const query = parseQuery(request.query, request.headers);
+      const query = parseQuery(request.query, request.headers, request.url);
       const result = await services.users.listUsers(request.context, query);
       const select = query.select;
       let nextLink: string | undefined;
@@ -72,7 +81,7 @@ export function userRoutes(app: FastifyInstance, { services, urls }: RouteDeps):
 
   api.get('/v1.0/users/$count', { schema: { querystring: UserListQuerySchema, tags: ['users'], summary: 'Number of users (text/plain; needs ConsistencyLevel: eventual)' } }, async (request, reply) => {
     // Graph answers /$count only as an advanced query.
-    const query = parseQuery({ ...request.query, $count: 'true' }, request.headers);
+    const query = parseQuery({ ...request.query, $count: 'true' }, request.headers, request.url);
     if (!query.count) {
       throw new AppError('unsupportedQuery', 'Unsupported Query.', [{ code: 'Request_UnsupportedQuery', target: 'ConsistencyLevel', message: 'Send the header ConsistencyLevel: eventual with /users/$count.' }]);
     }
