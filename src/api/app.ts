@@ -66,7 +66,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(scalar, { routePrefix: '/docs', configuration: { url: '/openapi.json' } });
+  // Self-hosted: the reference page calls out to no hosted service (no AI agent, MCP, telemetry).
+  await app.register(scalar, {
+    routePrefix: '/docs',
+    configuration: { url: '/openapi.json', agent: { disabled: true }, mcp: { disabled: true }, telemetry: false },
+  });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
 
   app.get('/healthz', { schema: { hide: true } }, () => ({ status: 'ok' }));

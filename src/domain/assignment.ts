@@ -50,6 +50,11 @@ export interface DirectChangeRequest {
   /** SKUs the tenant has a subscription for (any state); others are not "valid company licenses". */
   ownedSkuIds: ReadonlySet<string>;
   /**
+   * SKUs the user holds directly with a seat from someone's self-service purchase. Admins may not
+   * change those assignments (the purchaser does, or an admin after taking the subscription over).
+   */
+  selfServiceSkuIds?: ReadonlySet<string>;
+  /**
    * Seat numbers per SKU. When given, a SKU the user does not hold yet needs a free seat; bulk
    * callers omit it and check seats for the whole batch with `checkSeatDeltas`.
    */
@@ -103,6 +108,16 @@ export function planDirectChange(request: DirectChangeRequest): DirectChangePlan
   add.forEach((license, index) => rejectForeignPlans(license, addedSkus[index] as Sku, catalogue));
 
   const direct = new Map(user.assignments.filter(isDirect).map((assignment) => [assignment.skuId, assignment]));
+  for (const skuId of [...add.map((license) => license.skuId), ...remove]) {
+    if (direct.has(skuId) && request.selfServiceSkuIds?.has(skuId)) {
+      // UNCONFIRMED: Graph's text for this case is not documented (graph-licensing.md §3.2).
+      throw bad(`License ${skuId} was assigned from a self-service purchase and cannot be changed by an administrator.`, {
+        code: 'SelfServiceSubscription',
+        target: skuId,
+        message: `${user.displayName} has ${skuLabel(catalogue.findSku(skuId), skuId)} from someone's self-service purchase. Its purchaser manages it; to manage it yourself, take the subscription over (Billing > Your products > Take over).`,
+      });
+    }
+  }
   for (const skuId of remove) {
     if (direct.has(skuId)) {
       continue;

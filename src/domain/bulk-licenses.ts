@@ -84,8 +84,8 @@ function requestFor(mode: BulkMode, user: BulkSubject, licenses: readonly Licens
 }
 
 /**
- * Plans the change for every user, then checks seats for the batch as a whole (a Replace that frees
- * E3 seats for some users and takes them for others needs only the net difference).
+ * Plans the change for every user, then checks seats for the batch as a whole: the shortfall per SKU
+ * is the batch's seats taken minus seats freed, compared with the free seats.
  */
 export function planBulkChange(request: BulkRequest): BulkPlan {
   const { catalogue } = request;
@@ -104,7 +104,7 @@ export function planBulkChange(request: BulkRequest): BulkPlan {
       servicesLost: [],
     };
     try {
-      const plan = planDirectChange({ user, add, remove, catalogue, ownedSkuIds: request.ownedSkuIds });
+      const plan = planDirectChange({ user, add, remove, catalogue, ownedSkuIds: request.ownedSkuIds, selfServiceSkuIds: user.selfServiceSkuIds });
       plans.push(plan);
       outcome.added = plan.seatsTaken;
       outcome.removed = plan.seatsFreed;

@@ -125,11 +125,12 @@ export function prepaidUnits(subscriptions: readonly SubscriptionSeats[]): { ena
 
 /** Graph's subscribedSku.capabilityStatus: the best state any of the SKU's subscriptions is in. */
 export function capabilityStatus(subscriptions: readonly SubscriptionSeats[]): SubscriptionStatus {
+  // Graph: "Enabled if prepaidUnits has at least one enabled unit"; otherwise the next state in the
+  // lifecycle that any subscription is in. A SKU whose only subscriptions are empty Enabled ones
+  // stays Enabled (nothing else describes it).
   const order: SubscriptionStatus[] = ['Enabled', 'Warning', 'Suspended', 'LockedOut', 'Deleted'];
-  for (const status of order) {
-    if (subscriptions.some((subscription) => subscription.status === status && (subscription.totalLicenses > 0 || status !== 'Enabled'))) {
-      return status;
-    }
-  }
-  return subscriptions.length > 0 ? 'Enabled' : 'Deleted';
+  const status = order.find((candidate) =>
+    subscriptions.some((subscription) => subscription.status === candidate && (candidate !== 'Enabled' || subscription.totalLicenses > 0)),
+  );
+  return status ?? (subscriptions.length > 0 ? 'Enabled' : 'Deleted');
 }

@@ -13,7 +13,7 @@ import { loadTenantCatalogue } from './catalogue.service.js';
 import type { ServiceDeps } from './deps.js';
 import { loadLicensedUsers, type LicensedUser } from './licensing.service.js';
 import { lockUsersAndSkus } from './locking.js';
-import { seatsBySku, writeDirectPlans } from './seat-writer.js';
+import { seatsBySku, selfServiceSeatSkus, writeDirectPlans } from './seat-writer.js';
 import { inTenantTransaction, tenantRepositories } from './transaction.js';
 
 /** One product on the Licenses page: counts summed over its subscriptions, and the subscriptions. */
@@ -78,15 +78,14 @@ export async function applyBulkChange(deps: ServiceDeps, context: RequestContext
   );
   const catalogue = await loadTenantCatalogue(deps.microsoftCatalogue, repos);
   const subscriptions = await repos.subscriptions.listForSkus([...counters.keys()]);
-  const seatsHeld = await repos.assignments.listSeats(userIds);
-  const selfServiceSubscriptions = new Set(subscriptions.filter((subscription) => subscription.channel === 'selfService').map((subscription) => subscription.subscriptionId));
+  const selfServiceSkus = selfServiceSeatSkus(await repos.assignments.listSeats(userIds), subscriptions);
   const subjects: BulkSubject[] = users.map((user) => ({
     userId: user.userId,
     userPrincipalName: user.userPrincipalName,
     displayName: user.displayName,
     usageLocation: user.usageLocation,
     assignments: assignments.filter((assignment) => assignment.userId === user.userId),
-    selfServiceSkuIds: new Set(seatsHeld.filter((seat) => seat.userId === user.userId && selfServiceSubscriptions.has(seat.subscriptionId)).map((seat) => seat.skuId)),
+    selfServiceSkuIds: selfServiceSkus.get(user.userId) ?? new Set<string>(),
   }));
   const plan = planBulkChange({
     mode: input.mode,

@@ -8,7 +8,7 @@ import type { DirectoryUser } from '../domain/user.js';
 import type { Repositories } from '../db/repositories/index.js';
 import { loadTenantCatalogue } from './catalogue.service.js';
 import type { ServiceDeps } from './deps.js';
-import { seatsBySku, writeDirectPlans } from './seat-writer.js';
+import { seatsBySku, selfServiceSeatSkus, writeDirectPlans } from './seat-writer.js';
 import { inTenantTransaction, tenantRepositories } from './transaction.js';
 
 /** A user with everything the Graph presenter needs to show its licenses. */
@@ -49,6 +49,7 @@ export function createLicensingService(deps: ServiceDeps) {
         const subscriptions = await repos.subscriptions.listForSkus([...counters.keys()]);
         const pool = options.pool ?? ADMIN_POOL;
         const assignments = await repos.assignments.listForUsers([user.userId]);
+        const selfServiceSkuIds = pool.kind === 'admin' ? selfServiceSeatSkus(await repos.assignments.listSeats([user.userId]), subscriptions).get(user.userId) : undefined;
         const plan = planDirectChange({
           user: { userId: user.userId, displayName: user.displayName, usageLocation: user.usageLocation, assignments },
           add: options.add,
@@ -56,6 +57,7 @@ export function createLicensingService(deps: ServiceDeps) {
           catalogue,
           ownedSkuIds: new Set(await repos.subscriptions.listSkuIds()),
           seats: seatsBySku(subscriptions, counters, pool),
+          ...(selfServiceSkuIds ? { selfServiceSkuIds } : {}),
         });
         if (plan.isChange) {
           const at = deps.clock.now();

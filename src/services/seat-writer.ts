@@ -5,6 +5,7 @@ import { DIRECT_SOURCE } from '../domain/ids.js';
 import { allocateSeats, assignableUnits, freeSeats, otherPoolUnits, type SeatPool } from '../domain/seats.js';
 import type { SkuSeats } from '../domain/assignment.js';
 import type { Repositories } from '../db/repositories/index.js';
+import type { SeatBinding } from '../db/repositories/assignment.repository.js';
 import type { SubscriptionRecord } from '../db/repositories/subscription.repository.js';
 
 /** Seat numbers per SKU for the pool, from the (locked) subscriptions and counters. */
@@ -15,6 +16,18 @@ export function seatsBySku(subscriptions: readonly SubscriptionRecord[], counter
     seats.set(skuId, { skuId, consumed, assignable: assignableUnits(ofSku, pool), free: freeSeats(ofSku, pool), selfServiceUnits: otherPoolUnits(ofSku, pool) });
   }
   return seats;
+}
+
+/** Per user, the SKUs whose seat comes from a self-service purchase (admins leave those alone). */
+export function selfServiceSeatSkus(seats: readonly SeatBinding[], subscriptions: readonly SubscriptionRecord[]): Map<string, Set<string>> {
+  const selfService = new Set(subscriptions.filter((subscription) => subscription.channel === 'selfService').map((subscription) => subscription.subscriptionId));
+  const byUser = new Map<string, Set<string>>();
+  for (const seat of seats) {
+    if (selfService.has(seat.subscriptionId)) {
+      byUser.set(seat.userId, (byUser.get(seat.userId) ?? new Set<string>()).add(seat.skuId));
+    }
+  }
+  return byUser;
 }
 
 /**

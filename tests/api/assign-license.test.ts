@@ -159,6 +159,17 @@ describe('seats', () => {
     expect(error.details?.[0]?.code).toBe('SelfServiceSubscription');
     expect(error.details?.[0]?.message).toContain('take over the subscription');
   });
+
+  it('leaves licenses assigned from a self-service purchase to their purchaser', async () => {
+    const buyer = await tenant.user('buyer2');
+    await t.services.subscriptions.recordSubscription(tenant.context, { skuId: MS.powerBiPro, totalLicenses: 3, channel: 'selfService', purchasedByUserId: buyer });
+    const colleague = await tenant.user('colleague');
+    await t.services.licensing.assignLicense(tenant.context, { userKey: colleague, add: [{ skuId: MS.powerBiPro, disabledPlans: [] }], remove: [], pool: { kind: 'selfService', purchaserUserId: buyer } });
+    const message = `License ${MS.powerBiPro} was assigned from a self-service purchase and cannot be changed by an administrator.`;
+    const error = await expectRefused(colleague, { addLicenses: [], removeLicenses: [MS.powerBiPro] }, 400, 'Request_BadRequest', message);
+    expect(error.details?.[0]?.code).toBe('SelfServiceSubscription');
+    await expectRefused(colleague, { addLicenses: [add(MS.powerBiPro, [])], removeLicenses: [] }, 400, 'Request_BadRequest', message);
+  });
 });
 
 describe('rules between service plans', () => {
