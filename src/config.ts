@@ -12,7 +12,11 @@ const booleanFlag = z
 
 const EnvironmentSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().min(1).default('127.0.0.1'),
+  // Until sign-in exists (identity issue) every caller is trusted as the local operator, so Allot
+  // refuses to listen anywhere but on the loopback interface.
+  HOST: z
+    .enum(['127.0.0.1', '::1', 'localhost'], { error: 'HOST must be a loopback address (127.0.0.1, ::1 or localhost) until sign-in exists' })
+    .default('127.0.0.1'),
   ALLOT_DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: z.string().url().optional(),
   ALLOT_PUBLIC_URL: z.string().url().optional(),

@@ -5,7 +5,7 @@ import type { Config } from './config.js';
 import { systemClock } from './domain/clock.js';
 import { seedDemoTenant } from './services/demo-tenant.js';
 import { createJobRunner, type JobRunner } from './services/jobs/job-runner.js';
-import { defaultJobs } from './services/jobs/purge-deleted-users.js';
+import { defaultJobs } from './services/jobs/index.js';
 
 export interface RunningServer {
   app: FastifyInstance;

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY_MS } from '../../src/domain/clock.js';
 import { openDatabase } from '../../src/db/database.js';
 import { createJobRunner, JOB_LOCK_KEY, type Job, type JobLogger, type JobReport } from '../../src/services/jobs/job-runner.js';
+import { expireIdempotencyKeys } from '../../src/services/jobs/expire-idempotency-keys.js';
 import { purgeDeletedUsers } from '../../src/services/jobs/purge-deleted-users.js';
 import { adminUrl, testEngine } from '../support/engine.js';
 import { createLicensingTenant, MS, type LicensingTenant } from '../support/fixtures.js';
@@ -104,6 +105,20 @@ describe(`job runner on ${testEngine()}`, () => {
     expect(affected(forTenant(await jobs.runOnce(), tenant))).toBe(1);
     expect(await deletedIds(tenant)).toEqual([]);
     expect(await hardDeletes(tenant)).toHaveLength(4);
+  });
+
+  it('forgets Idempotency-Key answers after 24 hours', async () => {
+    const tenant = await createLicensingTenant(t.services);
+    t.clock.set(TEST_NOW);
+    expect(await t.services.idempotency.begin(tenant.context, 'old-key', 'hash')).toBeUndefined();
+    await t.services.idempotency.complete(tenant.context, 'old-key', { status: 200, body: '{"ok":true}' });
+    expect(await t.services.idempotency.begin(tenant.context, 'old-key', 'hash')).toEqual({ status: 200, body: { ok: true } });
+    const keys = () => t.handle.db.selectFrom('idempotency_record').select('idempotency_key').where('tenant_id', '=', tenant.tenantId).execute();
+
+    expect(affected(forTenant(await runner([expireIdempotencyKeys]).runOnce(at(0.5)), tenant, 'expireIdempotencyKeys'))).toBe(0);
+    expect(await keys()).toHaveLength(1);
+    expect(affected(forTenant(await runner([expireIdempotencyKeys]).runOnce(at(1, 1)), tenant, 'expireIdempotencyKeys'))).toBe(1);
+    expect(await keys()).toEqual([]);
   });
 
   it('logs a failing job and still runs the others, for every tenant', async () => {

@@ -45,6 +45,3 @@ export const purgeDeletedUsers: Job = {
     }
   },
 };
-
-/** The jobs every deployment runs (the lifecycle issue adds its own here). */
-export const defaultJobs: readonly Job[] = [purgeDeletedUsers];
