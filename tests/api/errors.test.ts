@@ -3,20 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoTenant } from '../../src/services/demo-tenant.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
+import { expectGraphError } from '../support/graph-error.js';
 
 /** Graph's error envelope (graph-licensing.md §3.1) on every kind of failure. */
 
 const DOMAIN = 'contoso.onmicrosoft.com';
-const GRAPH_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/;
 
-interface GraphErrorBody {
-  error: {
-    code: string;
-    message: string;
-    details?: { code: string; message: string; target?: string }[];
-    innerError: { date: string; 'request-id': string; 'client-request-id': string };
-  };
-}
 
 let t: TestApp;
 
@@ -29,29 +21,6 @@ afterAll(async () => {
   await t.close();
 });
 
-/** Checks the whole envelope; `clientRequestId` is what the caller sent, if anything. */
-function expectGraphError(response: LightMyRequestResponse, status: number, code: string, message: string | RegExp, clientRequestId?: string): GraphErrorBody {
-  expect(response.statusCode, response.body).toBe(status);
-  expect(response.headers['content-type']).toMatch(/^application\/json/);
-  const body = response.json<GraphErrorBody>();
-  expect(Object.keys(body)).toEqual(['error']);
-  expect(body.error.code).toBe(code);
-  if (typeof message === 'string') {
-    expect(body.error.message).toBe(message);
-  } else {
-    expect(body.error.message).toMatch(message);
-  }
-  const requestId = response.headers['request-id'];
-  expect(requestId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
-  expect(Object.keys(body.error.innerError).sort()).toEqual(['client-request-id', 'date', 'request-id']);
-  expect(body.error.innerError['request-id']).toBe(requestId);
-  expect(body.error.innerError['client-request-id']).toBe(clientRequestId ?? requestId);
-  expect(response.headers['client-request-id']).toBe(clientRequestId ?? requestId);
-  expect(body.error.innerError.date).toMatch(GRAPH_DATE);
-  // UTC "now", without zone suffix or fraction.
-  expect(Math.abs(Date.parse(`${body.error.innerError.date}Z`) - Date.now())).toBeLessThan(60_000);
-  return body;
-}
 
 describe('unknown paths', () => {
   it("an unknown /v1.0 segment → 400 \"Resource not found for the segment 'x'.\"", async () => {

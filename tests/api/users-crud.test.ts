@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_TENANT_ID, seedDemoTenant } from '../../src/services/demo-tenant.js';
 import { createTestApp, TEST_NOW, type TestApp } from '../support/test-app.js';
+import { expectGraphError } from '../support/graph-error.js';
 
 /**
  * User create / read / update / delete / restore / purge over HTTP (graph-licensing.md §2.9–§2.11),
@@ -18,31 +19,9 @@ const UPN_TAKEN = 'Another object with the same value for property userPrincipal
 const BAD_DOMAIN = 'The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization.';
 const notFoundMessage = (id: string): string => `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`;
 
-interface GraphErrorBody {
-  error: {
-    code: string;
-    message: string;
-    details?: { code: string; message: string; target?: string }[];
-    innerError: { date: string; 'request-id': string; 'client-request-id': string };
-  };
-}
 
 type UserBody = Record<string, unknown> & { id: string; assignedLicenses?: { skuId: string; disabledPlans: string[] }[] };
 
-function expectGraphError(response: LightMyRequestResponse, status: number, code: string, message?: string | RegExp): GraphErrorBody {
-  expect(response.statusCode, response.body).toBe(status);
-  const body = response.json<GraphErrorBody>();
-  expect(Object.keys(body)).toEqual(['error']);
-  expect(body.error.code).toBe(code);
-  if (typeof message === 'string') {
-    expect(body.error.message).toBe(message);
-  } else if (message !== undefined) {
-    expect(body.error.message).toMatch(message);
-  }
-  expect(body.error.innerError['request-id']).toBe(response.headers['request-id']);
-  expect(body.error.innerError.date).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/);
-  return body;
-}
 
 /** A fresh app on a fresh database with the demo tenant, for one describe block. */
 function useSeededApp(): () => TestApp {

@@ -3,6 +3,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoTenant } from '../../src/services/demo-tenant.js';
 import { createTestApp, type TestApp } from '../support/test-app.js';
+import { expectGraphError } from '../support/graph-error.js';
 
 /**
  * GET /v1.0/users query options over HTTP against the seeded demo tenant (Contoso: 57 members and
@@ -42,14 +43,6 @@ interface UserListBody {
   value: Record<string, unknown>[];
 }
 
-interface GraphErrorBody {
-  error: {
-    code: string;
-    message: string;
-    details?: { code: string; message: string; target?: string }[];
-    innerError: { date: string; 'request-id': string; 'client-request-id': string };
-  };
-}
 
 /** Query string with each value percent-encoded (keys keep their literal `$`). */
 const qs = (params: Record<string, string>): string =>
@@ -80,24 +73,6 @@ async function filterNames(filter: string, advanced = false): Promise<string[]> 
   return sorted(names);
 }
 
-function expectGraphError(response: LightMyRequestResponse, status: number, code: string, message?: string | RegExp): GraphErrorBody {
-  expect(response.statusCode, response.body).toBe(status);
-  expect(response.headers['content-type']).toMatch(/^application\/json/);
-  const body = response.json<GraphErrorBody>();
-  expect(Object.keys(body)).toEqual(['error']);
-  expect(body.error.code).toBe(code);
-  if (typeof message === 'string') {
-    expect(body.error.message).toBe(message);
-  } else if (message !== undefined) {
-    expect(body.error.message).toMatch(message);
-  }
-  const requestId = response.headers['request-id'];
-  expect(typeof requestId).toBe('string');
-  expect(body.error.innerError['request-id']).toBe(requestId);
-  expect(body.error.innerError['client-request-id']).toBe(requestId);
-  expect(body.error.innerError.date).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/);
-  return body;
-}
 
 async function userRowCount(): Promise<number> {
   const row = await t.handle.db.selectFrom('directory_user').select(sql<number>`count(*)::int`.as('count')).executeTakeFirstOrThrow();
