@@ -83,13 +83,28 @@ export function createCatalogue(data: CatalogueData): Catalogue {
   };
 }
 
-/** A tenant's effective catalogue: its custom products and rules on top of Microsoft's. */
-export function mergeCatalogues(base: CatalogueData, custom: CatalogueData): Catalogue {
-  const customPlanIds = new Set(custom.plans.map((plan) => plan.servicePlanId));
+const isCatalogue = (value: CatalogueData | Catalogue): value is Catalogue => 'findSku' in value;
+
+/**
+ * A tenant's effective catalogue: its custom products and rules layered on top of Microsoft's. The
+ * base's lookup tables are reused, not rebuilt (Microsoft's catalogue has 610 SKUs and 771 plans, and
+ * every license request asks for a tenant catalogue); only the tenant's own entries are indexed.
+ */
+export function mergeCatalogues(base: Catalogue | CatalogueData, custom: CatalogueData): Catalogue {
+  const below = isCatalogue(base) ? base : createCatalogue(base);
+  if (custom.skus.length === 0 && custom.plans.length === 0 && custom.rules.length === 0) {
+    return below;
+  }
+  const layer = createCatalogue(custom);
   const customSkuIds = new Set(custom.skus.map((sku) => sku.skuId));
-  return createCatalogue({
-    skus: [...base.skus.filter((sku) => !customSkuIds.has(sku.skuId)), ...custom.skus],
-    plans: [...base.plans.filter((plan) => !customPlanIds.has(plan.servicePlanId)), ...custom.plans],
-    rules: [...base.rules, ...custom.rules],
-  });
+  const customPlanIds = new Set(custom.plans.map((plan) => plan.servicePlanId));
+  return {
+    skus: [...below.skus.filter((sku) => !customSkuIds.has(sku.skuId)), ...custom.skus],
+    plans: [...below.plans.filter((plan) => !customPlanIds.has(plan.servicePlanId)), ...custom.plans],
+    rules: [...below.rules, ...custom.rules],
+    findSku: (skuId) => layer.findSku(skuId) ?? below.findSku(skuId),
+    findSkuByPartNumber: (partNumber) => layer.findSkuByPartNumber(partNumber) ?? below.findSkuByPartNumber(partNumber),
+    findPlan: (planId) => layer.findPlan(planId) ?? below.findPlan(planId),
+    rulesForPlan: (planId) => [...below.rulesForPlan(planId), ...layer.rulesForPlan(planId)],
+  };
 }

@@ -1,4 +1,4 @@
-import { mergeCatalogues, type Catalogue, type CatalogueData } from '../domain/catalogue.js';
+import { createCatalogue, mergeCatalogues, type Catalogue, type CatalogueData } from '../domain/catalogue.js';
 import type { AuditEntry } from '../domain/audit.js';
 import type { RequestContext } from '../domain/context.js';
 import { validateCustomCatalogue } from '../domain/custom-catalogue.js';
@@ -6,9 +6,17 @@ import type { Repositories } from '../db/repositories/index.js';
 import type { ServiceDeps } from './deps.js';
 import { inTenantTransaction, tenantRepositories } from './transaction.js';
 
+// Microsoft's catalogue is indexed once per process, not per request.
+const indexedBases = new WeakMap<CatalogueData, Catalogue>();
+
 /** A tenant's effective catalogue: Microsoft's (in memory, shipped in data/) plus its own products. */
 export async function loadTenantCatalogue(microsoft: CatalogueData, repos: Repositories): Promise<Catalogue> {
-  return mergeCatalogues(microsoft, await repos.catalogue.load());
+  let base = indexedBases.get(microsoft);
+  if (base === undefined) {
+    base = createCatalogue(microsoft);
+    indexedBases.set(microsoft, base);
+  }
+  return mergeCatalogues(base, await repos.catalogue.load());
 }
 
 export function createCatalogueService(deps: ServiceDeps) {
