@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Shape of data/catalogue-overlay.json: the curated facts about Microsoft's catalogue that the
+ * Shape of catalogue/catalogue-overlay.json: the curated facts about Microsoft's catalogue that the
  * licensing CSV lacks (tenant-wide SKUs, each plan's Graph workload and data class, plan rules).
  * Keys starting with `_` are comments and are removed before validation; any other unknown key is
  * an error, so a typo cannot silently drop a fact.

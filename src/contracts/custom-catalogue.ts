@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * The file a tenant imports to add its own products to the catalogue (data/demo-catalogue.json is
+ * The file a tenant imports to add its own products to the catalogue (catalogue/demo-catalogue.json is
  * an example). Cross-field checks (duplicates, unknown plans, collisions with Microsoft's catalogue,
  * rule sanity, country codes) live in domain/custom-catalogue.ts so they can explain themselves.
  * Keys starting with `_` are comments and are ignored; any other unknown key is an error.

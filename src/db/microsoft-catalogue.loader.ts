@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import type { CatalogueData } from '../domain/catalogue.js';
 import { buildMicrosoftCatalogue, type CsvRow } from '../domain/microsoft-catalogue.js';
 
-/** The repository's data/ folder, found from this file so the working directory does not matter. */
-export const DEFAULT_DATA_DIR = fileURLToPath(new URL('../../data/', import.meta.url));
+/** The repository's catalogue/ folder, found from this file so the working directory does not matter. */
+export const CATALOGUE_DIR = fileURLToPath(new URL('../../catalogue/', import.meta.url));
 
 const CSV_FILE = 'm365-products.csv';
 const OVERLAY_FILE = 'catalogue-overlay.json';
@@ -19,7 +19,7 @@ const loaded = new Map<string, CatalogueData>();
  * served from memory. Throws when either file is missing or inconsistent: Allot must not start
  * with a half-known catalogue.
  */
-export function loadMicrosoftCatalogue(dataDir: string = DEFAULT_DATA_DIR): CatalogueData {
+export function loadMicrosoftCatalogue(dataDir: string = CATALOGUE_DIR): CatalogueData {
   const key = path.resolve(dataDir);
   const cached = loaded.get(key);
   if (cached !== undefined) {

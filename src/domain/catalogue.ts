@@ -1,6 +1,6 @@
 /**
  * The product catalogue as the licensing rules see it: SKUs, their service plans and the rules
- * between plans. Microsoft's catalogue ships with Allot (data/); a tenant adds its own products.
+ * between plans. Microsoft's catalogue ships with Allot (catalogue/); a tenant adds its own products.
  * A tenant's effective catalogue is the merge of both (see `mergeCatalogues`).
  */
 export type AppliesTo = 'User' | 'Company';

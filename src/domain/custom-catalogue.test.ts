@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_DATA_DIR, loadMicrosoftCatalogue } from '../db/microsoft-catalogue.loader.js';
+import { CATALOGUE_DIR, loadMicrosoftCatalogue } from '../db/microsoft-catalogue.loader.js';
 import { mergeCatalogues } from './catalogue.js';
 import { validateCustomCatalogue } from './custom-catalogue.js';
 import { AppError, type ErrorDetail } from './errors.js';
 
 const microsoft = loadMicrosoftCatalogue();
-const demo = JSON.parse(readFileSync(path.join(DEFAULT_DATA_DIR, 'demo-catalogue.json'), 'utf8')) as Record<string, unknown>;
+const demo = JSON.parse(readFileSync(path.join(CATALOGUE_DIR, 'demo-catalogue.json'), 'utf8')) as Record<string, unknown>;
 
 const STANDARD = '772f4ff0-3a24-4d54-bd51-4406796cd6f2';
 const PREMIUM = '8026dd9e-663a-48cb-afc4-3babe1d54307';

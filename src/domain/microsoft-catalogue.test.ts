@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_DATA_DIR, loadMicrosoftCatalogue, parseCsv } from '../db/microsoft-catalogue.loader.js';
+import { CATALOGUE_DIR, loadMicrosoftCatalogue, parseCsv } from '../db/microsoft-catalogue.loader.js';
 import { createCatalogue } from './catalogue.js';
 import { buildMicrosoftCatalogue, type CsvRow } from './microsoft-catalogue.js';
 
 const catalogue = createCatalogue(loadMicrosoftCatalogue());
-const overlayJson = JSON.parse(readFileSync(path.join(DEFAULT_DATA_DIR, 'catalogue-overlay.json'), 'utf8')) as {
+const overlayJson = JSON.parse(readFileSync(path.join(CATALOGUE_DIR, 'catalogue-overlay.json'), 'utf8')) as {
   rules: { ruleId: string }[];
 };
 
@@ -38,8 +38,8 @@ describe('loadMicrosoftCatalogue', () => {
   });
 
   it('is memoised per data folder and independent of the working directory', () => {
-    expect(loadMicrosoftCatalogue()).toBe(loadMicrosoftCatalogue(`${DEFAULT_DATA_DIR}/`));
-    expect(path.basename(DEFAULT_DATA_DIR)).toBe('data');
+    expect(loadMicrosoftCatalogue()).toBe(loadMicrosoftCatalogue(`${CATALOGUE_DIR}/`));
+    expect(path.basename(CATALOGUE_DIR)).toBe('catalogue');
   });
 
   it('finds Microsoft 365 Business Premium by id and part number', () => {
@@ -61,7 +61,7 @@ describe('loadMicrosoftCatalogue', () => {
       expect(sku.servicePlanIds.every((planId) => catalogue.findPlan(planId) !== undefined)).toBe(true);
     }
     const e3 = catalogue.findSkuByPartNumber('ENTERPRISEPACK');
-    const csv = parseCsv(readFileSync(path.join(DEFAULT_DATA_DIR, 'm365-products.csv'), 'utf8'));
+    const csv = parseCsv(readFileSync(path.join(CATALOGUE_DIR, 'm365-products.csv'), 'utf8'));
     const inFile = csv.filter((fields) => fields[1] === 'ENTERPRISEPACK').map((fields) => fields[4]);
     expect(e3?.servicePlanIds).toEqual([...new Set(inFile)]);
   });
@@ -71,7 +71,7 @@ describe('loadMicrosoftCatalogue', () => {
     // Empty in one product, named in another: the name wins.
     expect(plan('M365_COPILOT_INTELLIGENT_SEARCH').friendlyName).toBe('Intelligent Search');
     // 8c7d2df8… is spelt both Deskless and DESKLESS; the first spelling in the file wins.
-    const csv = parseCsv(readFileSync(path.join(DEFAULT_DATA_DIR, 'm365-products.csv'), 'utf8'));
+    const csv = parseCsv(readFileSync(path.join(CATALOGUE_DIR, 'm365-products.csv'), 'utf8'));
     const spellings = csv.filter((fields) => fields[4] === '8c7d2df8-86f0-4902-b2ed-a0458298f3b3').map((fields) => fields[3]);
     expect(new Set(spellings)).toEqual(new Set(['Deskless', 'DESKLESS']));
     expect(catalogue.findPlan('8c7d2df8-86f0-4902-b2ed-a0458298f3b3')?.servicePlanName).toBe(spellings[0]);
@@ -125,7 +125,7 @@ describe('loadMicrosoftCatalogue', () => {
   });
 
   it('reads the CSV exactly as csv-parse does', () => {
-    const text = readFileSync(path.join(DEFAULT_DATA_DIR, 'm365-products.csv'), 'utf8');
+    const text = readFileSync(path.join(CATALOGUE_DIR, 'm365-products.csv'), 'utf8');
     expect(parseCsv(text)).toEqual(parse(text, { skip_empty_lines: true, bom: true }));
     expect(parseCsv('\uFEFFa,"b ""c"", d",\r\n\r\n"x\ny",2,3\n')).toEqual([
       ['a', 'b "c", d', ''],

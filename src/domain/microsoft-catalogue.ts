@@ -2,7 +2,7 @@ import { CatalogueOverlaySchema, type CatalogueOverlay } from '../contracts/cata
 import type { AppliesTo, CatalogueData, PlanRule, ServicePlan, Sku } from './catalogue.js';
 import { isUsageLocation } from './usage-location.js';
 
-/** One row of data/m365-products.csv: one product (SKU) paired with one service plan it includes. */
+/** One row of catalogue/m365-products.csv: one product (SKU) paired with one service plan it includes. */
 export interface CsvRow {
   product_name: string;
   sku_part_number: string;
@@ -21,7 +21,7 @@ interface PlanDraft {
 
 /**
  * Builds Microsoft's catalogue from the licensing CSV rows and the curated overlay
- * (data/catalogue-overlay.json, parsed but not yet validated). Everything is keyed by GUID:
+ * (catalogue/catalogue-overlay.json, parsed but not yet validated). Everything is keyed by GUID:
  * part numbers and plan names are not unique in Microsoft's table.
  *
  * Throws an Error naming the entry when the overlay is malformed or refers to a GUID or part

@@ -9,7 +9,7 @@ import { inTenantTransaction, tenantRepositories } from './transaction.js';
 // Microsoft's catalogue is indexed once per process, not per request.
 const indexedBases = new WeakMap<CatalogueData, Catalogue>();
 
-/** A tenant's effective catalogue: Microsoft's (in memory, shipped in data/) plus its own products. */
+/** A tenant's effective catalogue: Microsoft's (in memory, shipped in catalogue/) plus its own products. */
 export async function loadTenantCatalogue(microsoft: CatalogueData, repos: Repositories): Promise<Catalogue> {
   let base = indexedBases.get(microsoft);
   if (base === undefined) {

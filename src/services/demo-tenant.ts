@@ -88,7 +88,7 @@ const GUESTS = [
   ['Ahmed', 'El Amrani', 'ahmed_adatum.com'],
 ] as const;
 
-/** Codes of the PEOPLE table; the Fleet products' ids come from data/demo-catalogue.json. */
+/** Codes of the PEOPLE table; the Fleet products' ids come from catalogue/demo-catalogue.json. */
 const MICROSOFT_LICENSE_CODES: Record<string, string> = {
   bp: SKU.businessPremium,
   ac: SKU.audioConferencing,
@@ -98,7 +98,7 @@ const MICROSOFT_LICENSE_CODES: Record<string, string> = {
   p2: SKU.entraP2,
 };
 
-const demoCatalogueFile = fileURLToPath(new URL('../../data/demo-catalogue.json', import.meta.url));
+const demoCatalogueFile = fileURLToPath(new URL('../../catalogue/demo-catalogue.json', import.meta.url));
 
 /**
  * Seeds Contoso, the demo tenant (issue #2 §8): Microsoft and custom products, subscriptions, about
@@ -123,7 +123,7 @@ export async function seedDemoTenant(services: Services): Promise<{ created: boo
   const fleetStandard = custom.skus.find((sku) => sku.skuPartNumber === 'CONTOSO_FLEET_STANDARD');
   const fleetPremium = custom.skus.find((sku) => sku.skuPartNumber === 'CONTOSO_FLEET_PREMIUM');
   if (!fleetStandard || !fleetPremium) {
-    throw new Error('data/demo-catalogue.json must define CONTOSO_FLEET_STANDARD and CONTOSO_FLEET_PREMIUM');
+    throw new Error('catalogue/demo-catalogue.json must define CONTOSO_FLEET_STANDARD and CONTOSO_FLEET_PREMIUM');
   }
   const licenseCodes: Record<string, string> = { ...MICROSOFT_LICENSE_CODES, fleets: fleetStandard.skuId, fleetp: fleetPremium.skuId };
 

@@ -6,7 +6,7 @@ import type { RequestContext } from '../../src/domain/context.js';
 import type { Services } from '../../src/services/index.js';
 import { testContext } from './test-app.js';
 
-/** Microsoft SKUs and plans the tests use (ids from data/m365-products.csv). */
+/** Microsoft SKUs and plans the tests use (ids from catalogue/m365-products.csv). */
 export const MS = {
   e3: '6fd2c87f-b296-42f0-b197-1e91e994b900',
   e5: 'c7df2760-2c81-4ef7-b578-5b5392b571df',
@@ -18,7 +18,7 @@ export const MS = {
   powerBiPro: 'f8a1db68-be16-40ed-86d5-cb42ce701560',
 } as const;
 
-const demoCatalogue = JSON.parse(readFileSync(new URL('../../data/demo-catalogue.json', import.meta.url), 'utf8')) as {
+const demoCatalogue = JSON.parse(readFileSync(new URL('../../catalogue/demo-catalogue.json', import.meta.url), 'utf8')) as {
   products: { skuId: string; skuPartNumber: string; servicePlans: string[] }[];
   servicePlans: { servicePlanId: string; servicePlanName: string }[];
 };
@@ -62,7 +62,7 @@ export async function createLicensingTenant(services: Services, seats: Record<st
     defaultUsageLocation: 'NL',
   });
   const context = testContext(tenant.tenantId);
-  await services.catalogue.importCustomCatalogue(context, JSON.parse(readFileSync(new URL('../../data/demo-catalogue.json', import.meta.url), 'utf8')));
+  await services.catalogue.importCustomCatalogue(context, JSON.parse(readFileSync(new URL('../../catalogue/demo-catalogue.json', import.meta.url), 'utf8')));
   await services.catalogue.importCustomCatalogue(context, {
     products: [
       { skuId: EXTRA.site, skuPartNumber: 'FABRIKAM_SITE', displayName: 'Fabrikam Site License', appliesTo: 'Company', servicePlans: [EXTRA.planSite] },

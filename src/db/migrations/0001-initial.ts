@@ -52,7 +52,7 @@ const statements = [
   `CREATE INDEX directory_user_mail_idx ON directory_user (tenant_id, lower(mail))`,
   `CREATE INDEX directory_user_deleted_idx ON directory_user (tenant_id, deleted_at) WHERE deleted_at IS NOT NULL`,
 
-  // Custom catalogue. Microsoft's catalogue ships with the code (data/) and is not copied per tenant.
+  // Custom catalogue. Microsoft's catalogue ships with the code (catalogue/) and is not copied per tenant.
   `CREATE TABLE catalogue_sku (
      tenant_id uuid NOT NULL REFERENCES tenant ON DELETE CASCADE,
      sku_id uuid NOT NULL,
