@@ -1,0 +1,376 @@
+/**
+ * `npm run bench`: Allot's speed as ratios against baselines measured in the same run (see
+ * bench/README.md). Starts a real listening server in-process on a fresh database, generates a
+ * large tenant, measures, writes bench/results/latest.json and prints a table.
+ *
+ *   ALLOT_BENCH_DATABASE_URL  PostgreSQL server to use (a fresh database is created and dropped);
+ *                             unset = embedded PGlite in a temporary directory
+ *   ALLOT_BENCH_USERS         users in the generated tenant (default 1,000,000 on PostgreSQL, 100,000 on PGlite)
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import cliProgress from 'cli-progress';
+import { sql, type Kysely } from 'kysely';
+import { loadConfig } from '../src/config.js';
+import { openDatabase, type Engine } from '../src/db/database.js';
+import type { Database } from '../src/db/schema.js';
+import { systemClock } from '../src/domain/clock.js';
+import type { RequestContext } from '../src/domain/context.js';
+import { randomIds } from '../src/domain/ids.js';
+import { startServer, type RunningServer } from '../src/server.js';
+import type { Services } from '../src/services/index.js';
+import { DEFAULT_CHUNK_SIZE, generateLargeTenant, LARGE_TENANT_SKUS } from '../src/services/large-tenant.js';
+
+interface BenchResult {
+  metric: string;
+  value: number;
+  unit: string;
+  baseline: number | null;
+  baselineLabel: string;
+  /** value / baseline: the number to compare between runs and machines. */
+  ratio: number | null;
+  engine: Engine;
+  machine: { cpus: number; model: string; memory: number };
+  date: string;
+  notes: string;
+}
+
+type Measurement = Omit<BenchResult, 'engine' | 'machine' | 'date' | 'ratio'>;
+
+const positiveInteger = (name: string, fallback: number): number => {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') {
+    return fallback;
+  }
+  const value = Number(raw.replaceAll('_', ''));
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new Error(`${name} must be a positive whole number, not ${raw}`);
+  }
+  return value;
+};
+
+const ADMIN_URL = process.env.ALLOT_BENCH_DATABASE_URL || undefined;
+const ENGINE: Engine = ADMIN_URL === undefined ? 'pglite' : 'postgres';
+const USERS = positiveInteger('ALLOT_BENCH_USERS', ENGINE === 'postgres' ? 1_000_000 : 100_000);
+/** Metric A: requests in flight at once, and requests measured per side (HTTP, direct). */
+const CONCURRENCY = 16;
+const ASSIGN_REQUESTS = 2_000;
+const ASSIGN_WARMUP = 100;
+/** Metric B: sequential requests timed one by one. */
+const LATENCY_REQUESTS = 200;
+const LATENCY_WARMUP = 20;
+const BENCH_DOMAIN = 'benchcorp.onmicrosoft.com';
+/** Metric A gives each user one of these, in turn (the SKU row lock is per SKU). */
+const ROTATION = [LARGE_TENANT_SKUS.e3, LARGE_TENANT_SKUS.entraP2, LARGE_TENANT_SKUS.businessPremium, LARGE_TENANT_SKUS.e5];
+
+const resultsFile = fileURLToPath(new URL('./results/latest.json', import.meta.url));
+const fmt = (value: number, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+function percentile(samples: readonly number[], p: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+}
+
+/** Runs `count` tasks with at most `concurrency` in flight; returns the elapsed milliseconds. */
+async function pool(count: number, concurrency: number, task: (index: number) => Promise<void>): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  const worker = async () => {
+    for (let index = next++; index < count; index = next++) {
+      await task(index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+  return performance.now() - started;
+}
+
+async function timed<T>(work: () => Promise<T>): Promise<{ result: T; ms: number }> {
+  const started = performance.now();
+  const result = await work();
+  return { result, ms: performance.now() - started };
+}
+
+/** A fresh database for the run: a new PostgreSQL database or an empty PGlite directory. */
+async function provisionDatabase(): Promise<{ env: Record<string, string>; label: string; drop(): Promise<void> }> {
+  if (ADMIN_URL === undefined) {
+    const directory = mkdtempSync(path.join(os.tmpdir(), 'allot-bench-'));
+    return {
+      env: { ALLOT_DATA_DIR: directory },
+      label: `PGlite in ${directory}`,
+      drop: () => {
+        rmSync(directory, { recursive: true, force: true });
+        return Promise.resolve();
+      },
+    };
+  }
+  const name = `allot_bench_${process.pid}_${Date.now()}`;
+  const admin = await openDatabase({ engine: 'postgres', url: ADMIN_URL, poolSize: 1 });
+  try {
+    await sql.raw(`CREATE DATABASE ${name}`).execute(admin.db);
+  } finally {
+    await admin.close();
+  }
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    env: { ALLOT_DATA_DIR: os.tmpdir(), DATABASE_URL: url.toString() },
+    label: `PostgreSQL database ${name} on ${url.host}`,
+    drop: async () => {
+      const cleanup = await openDatabase({ engine: 'postgres', url: ADMIN_URL, poolSize: 1 });
+      try {
+        await sql.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).execute(cleanup.db);
+      } finally {
+        await cleanup.close();
+      }
+    },
+  };
+}
+
+/** Baseline of the generator: plain INSERT … SELECT generate_series rows (uuid key + text), same chunks. */
+async function bareInsertRate(db: Kysely<Database>, rows: number): Promise<number> {
+  await sql`CREATE TABLE bench_bare_insert (id uuid PRIMARY KEY, name text NOT NULL)`.execute(db);
+  try {
+    const { ms } = await timed(async () => {
+      for (let first = 1; first <= rows; first += DEFAULT_CHUNK_SIZE) {
+        const last = Math.min(rows, first + DEFAULT_CHUNK_SIZE - 1);
+        await sql`INSERT INTO bench_bare_insert SELECT md5(g::text)::uuid, 'user ' || g FROM generate_series(${first}::int, ${last}::int) AS g`.execute(db);
+      }
+    });
+    return rows / (ms / 1000);
+  } finally {
+    await sql`DROP TABLE bench_bare_insert`.execute(db);
+  }
+}
+
+async function generate(server: RunningServer): Promise<{ tenantId: string; measurement: Measurement }> {
+  const { db } = server.runtime.handle;
+  const bare = await bareInsertRate(db, USERS);
+  const bar = new cliProgress.SingleBar(
+    { stream: process.stderr, format: 'Generating users [{bar}] {percentage}% | {value}/{total} | ETA {eta_formatted}', hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(USERS, 0);
+  let generated;
+  try {
+    generated = await generateLargeTenant(server.runtime.services, { db, clock: systemClock, ids: randomIds }, {
+      users: USERS,
+      domain: BENCH_DOMAIN,
+      displayName: 'BenchCorp',
+      onProgress: ({ usersDone }) => bar.update(usersDone),
+    });
+  } finally {
+    bar.stop();
+  }
+  const rate = generated.usersCreated / (generated.elapsedMs / 1000);
+  return {
+    tenantId: generated.tenant.tenantId,
+    measurement: {
+      metric: 'large-tenant generator throughput',
+      value: rate,
+      unit: 'users/s',
+      baseline: bare,
+      baselineLabel: 'bare INSERT…SELECT generate_series (uuid PK + text), rows/s',
+      notes:
+        `${fmt(generated.usersCreated)} users, ${fmt(generated.licensesAssigned)} licenses, ${generated.chunks} chunks of ${fmt(DEFAULT_CHUNK_SIZE)}, ` +
+        `${seconds(generated.elapsedMs)} (incl. ANALYZE); node ${process.version}`,
+    },
+  };
+}
+
+/** Metric B: GET /v1.0/subscribedSkus latency vs SELECT 1 over the app's own database handle, interleaved. */
+async function subscribedSkusLatency(server: RunningServer, tenantId: string): Promise<Measurement[]> {
+  const { db } = server.runtime.handle;
+  const get = async () => {
+    const response = await fetch(`${server.url}/v1.0/subscribedSkus`, { headers: { 'x-allot-tenant': tenantId } });
+    const body = await response.text();
+    if (response.status !== 200) {
+      throw new Error(`GET /v1.0/subscribedSkus answered ${response.status}: ${body.slice(0, 300)}`);
+    }
+  };
+  const selectOne = async () => {
+    await sql`SELECT 1`.execute(db);
+  };
+  for (let index = 0; index < LATENCY_WARMUP; index += 1) {
+    await get();
+    await selectOne();
+  }
+  const http: number[] = [];
+  const baseline: number[] = [];
+  for (let index = 0; index < LATENCY_REQUESTS; index += 1) {
+    http.push((await timed(get)).ms);
+    baseline.push((await timed(selectOne)).ms);
+  }
+  const notes = `${LATENCY_REQUESTS} sequential requests on a ${fmt(USERS)}-user tenant, interleaved with the baseline; ${LATENCY_WARMUP} warm-up each`;
+  const baselineLabel = (p: string) => `SELECT 1 round-trip ${p} (same database handle)`;
+  return [
+    { metric: 'GET /v1.0/subscribedSkus p50', value: percentile(http, 50), unit: 'ms', baseline: percentile(baseline, 50), baselineLabel: baselineLabel('p50'), notes },
+    { metric: 'GET /v1.0/subscribedSkus p99', value: percentile(http, 99), unit: 'ms', baseline: percentile(baseline, 99), baselineLabel: baselineLabel('p99'), notes },
+  ];
+}
+
+/** Metric A: assignLicense over HTTP vs the same service call made directly, same concurrency. */
+async function assignLicenseThroughput(server: RunningServer, tenantId: string): Promise<Measurement> {
+  const { db } = server.runtime.handle;
+  const services: Services = server.runtime.services;
+  const wanted = 2 * (ASSIGN_REQUESTS + ASSIGN_WARMUP);
+  const users = (
+    await sql<{ user_id: string }>`
+      SELECT user_id FROM directory_user u
+      WHERE tenant_id = ${tenantId} AND deleted_at IS NULL
+        AND NOT EXISTS (SELECT 1 FROM license_assignment a WHERE a.tenant_id = u.tenant_id AND a.user_id = u.user_id)
+      ORDER BY user_id LIMIT ${wanted}`.execute(db)
+  ).rows.map((row) => row.user_id);
+  const requests = Math.min(ASSIGN_REQUESTS, Math.floor((users.length - 2 * ASSIGN_WARMUP) / 2));
+  if (requests < CONCURRENCY) {
+    throw new Error(`Only ${users.length} unlicensed users: raise ALLOT_BENCH_USERS (10% of generated users are unlicensed).`);
+  }
+  const context: RequestContext = { tenantId, principal: { kind: 'localOperator', id: 'bench', displayName: 'Bench' }, requestId: 'bench', clientAddress: null };
+  // Enough free seats for every request, whatever the generator left.
+  const perSku = Math.ceil((2 * (requests + ASSIGN_WARMUP)) / ROTATION.length) + 10;
+  for (const view of await services.subscriptions.listSubscribedSkus(context)) {
+    const free = view.prepaidUnits.enabled + view.prepaidUnits.warning - view.consumedUnits;
+    const subscription = view.subscriptions.find((candidate) => candidate.channel === 'admin' && candidate.status === 'Enabled');
+    if (ROTATION.includes(view.sku.skuId as (typeof ROTATION)[number]) && free < perSku && subscription) {
+      await services.subscriptions.changeLicenseCount(context, subscription.subscriptionId, perSku - free);
+    }
+  }
+
+  let cursor = 0;
+  const nextUser = () => {
+    const userId = users[cursor];
+    cursor += 1;
+    if (userId === undefined) {
+      throw new Error('ran out of unlicensed users');
+    }
+    return { userId, skuId: ROTATION[cursor % ROTATION.length] as string };
+  };
+  const viaHttp = async () => {
+    const { userId, skuId } = nextUser();
+    const response = await fetch(`${server.url}/v1.0/users/${userId}/assignLicense`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-allot-tenant': tenantId },
+      body: JSON.stringify({ addLicenses: [{ skuId, disabledPlans: [] }], removeLicenses: [] }),
+    });
+    const body = await response.text();
+    if (response.status !== 200) {
+      throw new Error(`assignLicense answered ${response.status}: ${body.slice(0, 300)}`);
+    }
+  };
+  const direct = async () => {
+    const { userId, skuId } = nextUser();
+    await services.licensing.assignLicense(context, { userKey: userId, add: [{ skuId, disabledPlans: [] }], remove: [] });
+  };
+
+  await pool(ASSIGN_WARMUP, CONCURRENCY, direct);
+  await pool(ASSIGN_WARMUP, CONCURRENCY, viaHttp);
+  // A-B-B-A halves, so drift (a growing database, a warming JIT) falls on both sides equally.
+  const half = Math.floor(requests / 2);
+  const rest = requests - half;
+  let directMs = await pool(half, CONCURRENCY, direct);
+  let httpMs = await pool(half, CONCURRENCY, viaHttp);
+  httpMs += await pool(rest, CONCURRENCY, viaHttp);
+  directMs += await pool(rest, CONCURRENCY, direct);
+  const httpRate = requests / (httpMs / 1000);
+  const directRate = requests / (directMs / 1000);
+  const poolSize = ENGINE === 'postgres' ? ', pg pool of 10 connections' : ', one embedded connection';
+  return {
+    metric: `assignLicense throughput over HTTP (concurrency ${CONCURRENCY})`,
+    value: httpRate,
+    unit: 'req/s',
+    baseline: directRate,
+    baselineLabel: `services.licensing.assignLicense called directly (no HTTP), concurrency ${CONCURRENCY}, req/s`,
+    notes:
+      `${fmt(requests)} requests per side (A-B-B-A halves, ${ASSIGN_WARMUP} warm-up each), each one SKU to a distinct unlicensed user of the ` +
+      `${fmt(USERS)}-user tenant, SKUs in rotation; HTTP via fetch to the listening server in the same process${poolSize}`,
+  };
+}
+
+function report(measurements: readonly Measurement[]): BenchResult[] {
+  const cpus = os.cpus();
+  const machine = { cpus: cpus.length, model: cpus[0]?.model.trim() ?? 'unknown', memory: os.totalmem() };
+  const date = new Date().toISOString();
+  const results = measurements.map(
+    (measurement): BenchResult => ({
+      metric: measurement.metric,
+      value: measurement.value,
+      unit: measurement.unit,
+      baseline: measurement.baseline,
+      baselineLabel: measurement.baselineLabel,
+      ratio: measurement.baseline === null || measurement.baseline === 0 ? null : measurement.value / measurement.baseline,
+      engine: ENGINE,
+      machine,
+      date,
+      notes: measurement.notes,
+    }),
+  );
+  mkdirSync(path.dirname(resultsFile), { recursive: true });
+  writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
+
+  const table = [
+    ['metric', 'value', 'in-run baseline', 'ratio'],
+    ...results.map((result) => [
+      result.metric,
+      `${fmt(result.value, result.unit === 'ms' ? 2 : 0)} ${result.unit}`,
+      result.baseline === null ? '-' : `${fmt(result.baseline, result.unit === 'ms' ? 2 : 0)} ${result.unit}`,
+      result.ratio === null ? '-' : result.ratio.toFixed(3),
+    ]),
+  ];
+  const widths = [0, 1, 2, 3].map((column) => Math.max(...table.map((row) => (row[column] ?? '').length)));
+  const line = (row: readonly string[]) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join(' | ');
+  console.log(`\nengine ${ENGINE}, ${machine.cpus} × ${machine.model}, ${fmt(machine.memory / 2 ** 30, 1)} GiB, ${date}`);
+  console.log(line(table[0] ?? []));
+  console.log(widths.map((width) => '-'.repeat(width)).join('-|-'));
+  for (const row of table.slice(1)) {
+    console.log(line(row));
+  }
+  console.log(`\nWrote ${path.relative(process.cwd(), resultsFile)}`);
+  return results;
+}
+
+async function main(): Promise<void> {
+  const started = performance.now();
+  const database = await provisionDatabase();
+  console.log(`Allot bench on ${database.label}: ${fmt(USERS)} users`);
+  let server: RunningServer | undefined;
+  // Ctrl-C: close the server's connections first (a dropped database's connections would error), then drop.
+  const interrupted = () => {
+    console.error('\nInterrupted: removing the bench database');
+    void (async () => {
+      await server?.stop().catch(() => undefined);
+      await database.drop().catch((error: unknown) => console.error(error));
+      process.exit(130);
+    })();
+  };
+  process.once('SIGINT', interrupted);
+  try {
+    const running = await startServer(loadConfig({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...database.env }));
+    server = running;
+    const { tenantId, measurement: generation } = await generate(running);
+    console.log(`Generated: ${generation.notes}`);
+    // Settle before measuring, so (auto)vacuum of the freshly loaded tables does not run during it.
+    const settle = await timed(() =>
+      sql`VACUUM (ANALYZE) directory_user, license_assignment, user_license, assignment_history, subscription, sku_seat`.execute(running.runtime.handle.db),
+    );
+    console.log(`VACUUM (ANALYZE) of the loaded tables: ${seconds(settle.ms)}`);
+    const latency = await subscribedSkusLatency(running, tenantId);
+    console.log('Measured GET /v1.0/subscribedSkus latency');
+    const assign = await assignLicenseThroughput(running, tenantId);
+    console.log('Measured assignLicense throughput');
+    report([assign, ...latency, generation]);
+    console.log(`Total ${seconds(performance.now() - started)}`);
+  } finally {
+    process.off('SIGINT', interrupted);
+    await server?.stop();
+    await database.drop();
+  }
+}
+
+try {
+  await main();
+} catch (error) {
+  console.error(error);
+  process.exitCode = 1;
+}
