@@ -1,4 +1,5 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import { tryTransactionLock } from '../../db/advisory-lock.js';
 import type { Clock } from '../../domain/clock.js';
 import { systemPrincipal, type RequestContext } from '../../domain/context.js';
 import { randomIds, type IdGenerator } from '../../domain/ids.js';
@@ -135,8 +136,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
             return Promise.reject(new TickAbandoned('stopping'));
           }
           return inTenantTransaction(db, context, async (repos, trx) => {
-            const { rows } = await sql<{ locked: boolean }>`SELECT pg_try_advisory_xact_lock(${sql.lit(JOB_LOCK_KEY)}::bigint) AS locked`.execute(trx);
-            if (rows[0]?.locked !== true) {
+            if (!(await tryTransactionLock(trx, JOB_LOCK_KEY))) {
               throw new TickAbandoned('locked');
             }
             return work(repos, trx);

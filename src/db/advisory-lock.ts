@@ -1,0 +1,11 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from './schema.js';
+
+/**
+ * Tries a transaction-scoped advisory lock (released at commit or rollback); true when this
+ * transaction now holds it. The same SQL works on PostgreSQL and PGlite.
+ */
+export async function tryTransactionLock(trx: Kysely<Database>, key: number): Promise<boolean> {
+  const { rows } = await sql<{ locked: boolean }>`SELECT pg_try_advisory_xact_lock(${sql.lit(key)}::bigint) AS locked`.execute(trx);
+  return rows[0]?.locked === true;
+}
