@@ -12,12 +12,14 @@ export async function lockUsersAndSkus(
   repos: Repositories,
   userIds: readonly string[],
   skuIds: readonly string[],
+  options: { deleted?: boolean } = {},
 ): Promise<{ users: DirectoryUser[]; assignments: UserAssignment[]; counters: Map<string, number> }> {
   for (;;) {
     const held = await repos.assignments.listForUsers(userIds);
     const wanted = [...new Set([...skuIds.map((id) => id.toLowerCase()), ...held.map((assignment) => assignment.skuId)])].sort();
     const counters = await repos.subscriptions.lockSkus(wanted);
-    const users = await repos.users.lockActiveMany(userIds);
+    // A restore locks soft-deleted users (against the purge job); everything else active ones.
+    const users = options.deleted ? await repos.users.lockDeletedMany(userIds) : await repos.users.lockActiveMany(userIds);
     for (const userId of userIds) {
       orNotFound(
         users.find((user) => user.userId === userId),

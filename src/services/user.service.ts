@@ -7,13 +7,13 @@ import { ADMIN_POOL, allocateSeats } from '../domain/seats.js';
 import { isUsageLocation } from '../domain/usage-location.js';
 import { SOFT_DELETE_RETENTION_DAYS, type DirectoryUser, type UserProperties } from '../domain/user.js';
 import { DAY_MS } from '../domain/clock.js';
-import type { Repositories } from '../db/repositories/index.js';
 import { createTenantDirectory } from '../db/repositories/index.js';
 import type { LicenseToAdd } from '../domain/assignment.js';
 import { loadTenantCatalogue } from './catalogue.service.js';
 import { applyBulkChange } from './license-admin.service.js';
 import type { ServiceDeps } from './deps.js';
 import { loadLicensedUsers, type LicensedUser } from './licensing.service.js';
+import { lockUsersAndSkus } from './locking.js';
 import { inTenantTransaction, tenantRepositories } from './transaction.js';
 
 export interface UserListResult {
@@ -57,23 +57,6 @@ function requireKnownUsageLocation(usageLocation: string | null | undefined): vo
     throw new AppError('invalidRequest', "Invalid value specified for property 'usageLocation' of resource 'User'.", [
       { code: 'InvalidValue', target: 'usageLocation', message: `'${usageLocation}' is not an ISO 3166-1 alpha-2 country code. Use one such as NL, GB or US.` },
     ]);
-  }
-}
-
-/**
- * Runs `work` with the user's seat SKUs and the user locked in the global order (SKUs, then user).
- * When a concurrent change gave the user a SKU between the read and the lock, the set is read again.
- */
-async function withUserAndSkusLocked<T>(repos: Repositories, userId: string, deleted: boolean, work: (user: DirectoryUser, skuIds: string[]) => Promise<T>): Promise<T> {
-  for (;;) {
-    const assignments = await repos.assignments.listForUsers([userId]);
-    const skuIds = [...new Set(assignments.map((assignment) => assignment.skuId))].sort();
-    await repos.subscriptions.lockSkus(skuIds);
-    const user = deleted ? await repos.users.lockDeleted(userId) : await repos.users.lockActive(userId);
-    const now = await repos.assignments.listForUsers([userId]);
-    if (now.every((assignment) => skuIds.includes(assignment.skuId))) {
-      return work(orNotFound(user, userId), skuIds);
-    }
   }
 }
 
@@ -186,32 +169,31 @@ export function createUserService(deps: ServiceDeps) {
     async deleteUser(context: RequestContext, userKey: string): Promise<void> {
       await inTenantTransaction(deps.db, context, async (repos) => {
         const found = orNotFound(await repos.users.findActive(userKey), userKey);
-        await withUserAndSkusLocked(repos, found.userId, false, async (user) => {
-          const at = deps.clock.now();
-          const assignments = await repos.assignments.listForUsers([user.userId]);
-          const released = await repos.assignments.releaseSeats(effectiveLicenses(assignments).map((license) => ({ userId: user.userId, skuId: license.skuId })));
-          await repos.subscriptions.addConsumed(tally(released.map((seat) => seat.subscriptionId), -1), tally(released.map((seat) => seat.skuId), -1));
-          await repos.assignments.recordHistory(
-            assignments.map((assignment) => ({ userId: user.userId, skuId: assignment.skuId, sourceId: assignment.sourceId, disabledPlans: null })),
-            at,
-          );
-          await repos.users.setDeletedAt(user.userId, at);
-          await repos.users.bumpLicenseVersion([user.userId]);
-          await repos.audit.record(
-            context,
-            [
-              {
-                category: 'UserManagement',
-                activity: 'Delete user',
-                target: { type: 'User', id: user.userId, name: user.userPrincipalName },
-                changes: [{ property: 'AssignedLicense', before: effectiveLicenses(assignments), after: [] }],
-                details: { seatsFreed: released.length, permanentDeletionAfter: new Date(at.getTime() + SOFT_DELETE_RETENTION_DAYS * DAY_MS).toISOString() },
-              },
-            ],
-            at,
-            deps.ids,
-          );
-        });
+        const { users, assignments } = await lockUsersAndSkus(repos, [found.userId], []);
+        const user = users[0] as DirectoryUser;
+        const at = deps.clock.now();
+        const released = await repos.assignments.releaseSeats(effectiveLicenses(assignments).map((license) => ({ userId: user.userId, skuId: license.skuId })));
+        await repos.subscriptions.addConsumed(tally(released.map((seat) => seat.subscriptionId), -1), tally(released.map((seat) => seat.skuId), -1));
+        await repos.assignments.recordHistory(
+          assignments.map((assignment) => ({ userId: user.userId, skuId: assignment.skuId, sourceId: assignment.sourceId, disabledPlans: null })),
+          at,
+        );
+        await repos.users.setDeletedAt(user.userId, at);
+        await repos.users.bumpLicenseVersion([user.userId]);
+        await repos.audit.record(
+          context,
+          [
+            {
+              category: 'UserManagement',
+              activity: 'Delete user',
+              target: { type: 'User', id: user.userId, name: user.userPrincipalName },
+              changes: [{ property: 'AssignedLicense', before: effectiveLicenses(assignments), after: [] }],
+              details: { seatsFreed: released.length, permanentDeletionAfter: new Date(at.getTime() + SOFT_DELETE_RETENTION_DAYS * DAY_MS).toISOString() },
+            },
+          ],
+          at,
+          deps.ids,
+        );
       });
     },
 
@@ -234,61 +216,62 @@ export function createUserService(deps: ServiceDeps) {
         if (deleted.deletedAt !== null && deps.clock.now().getTime() - deleted.deletedAt.getTime() > SOFT_DELETE_RETENTION_DAYS * DAY_MS) {
           throw notFound(userId);
         }
-        return withUserAndSkusLocked(repos, userId, true, async (user, skuIds) => {
-          if (await repos.users.isUpnTaken(user.userPrincipalName)) {
-            throw new AppError('conflict', 'Another object with the same value for property userPrincipalName already exists.', [
-              { code: 'ObjectConflict', target: 'userPrincipalName', message: `A new user took ${user.userPrincipalName} after this one was deleted. Rename or delete that user, then restore.` },
-            ]);
-          }
-          const at = deps.clock.now();
-          const catalogue = await loadTenantCatalogue(deps.microsoftCatalogue, repos);
-          const subscriptions = await repos.subscriptions.listForSkus(skuIds);
-          const assignments = (await repos.assignments.listForUsers([userId])).filter(isActiveAssignment);
-          const bindings: { userId: string; skuId: string; subscriptionId: string }[] = [];
-          const notRestored: string[] = [];
-          for (const license of effectiveLicenses(assignments)) {
-            const picks = allocateSeats(subscriptions.filter((subscription) => subscription.skuId === license.skuId), ADMIN_POOL, 1);
-            const subscriptionId = picks?.[0];
-            if (subscriptionId === undefined) {
-              notRestored.push(license.skuId);
-            } else {
-              bindings.push({ userId, skuId: license.skuId, subscriptionId });
-              const subscription = subscriptions.find((candidate) => candidate.subscriptionId === subscriptionId);
-              if (subscription) {
-                subscription.consumedUnits += 1;
-              }
+        const { users, counters } = await lockUsersAndSkus(repos, [userId], [], { deleted: true });
+        const user = users[0] as DirectoryUser;
+        const skuIds = [...counters.keys()];
+        if (await repos.users.isUpnTaken(user.userPrincipalName)) {
+          throw new AppError('conflict', 'Another object with the same value for property userPrincipalName already exists.', [
+            { code: 'ObjectConflict', target: 'userPrincipalName', message: `A new user took ${user.userPrincipalName} after this one was deleted. Rename or delete that user, then restore.` },
+          ]);
+        }
+        const at = deps.clock.now();
+        const catalogue = await loadTenantCatalogue(deps.microsoftCatalogue, repos);
+        const subscriptions = await repos.subscriptions.listForSkus(skuIds);
+        const assignments = (await repos.assignments.listForUsers([userId])).filter(isActiveAssignment);
+        const bindings: { userId: string; skuId: string; subscriptionId: string }[] = [];
+        const notRestored: string[] = [];
+        for (const license of effectiveLicenses(assignments)) {
+          const picks = allocateSeats(subscriptions.filter((subscription) => subscription.skuId === license.skuId), ADMIN_POOL, 1);
+          const subscriptionId = picks?.[0];
+          if (subscriptionId === undefined) {
+            notRestored.push(license.skuId);
+          } else {
+            bindings.push({ userId, skuId: license.skuId, subscriptionId });
+            const subscription = subscriptions.find((candidate) => candidate.subscriptionId === subscriptionId);
+            if (subscription) {
+              subscription.consumedUnits += 1;
             }
           }
-          const dropped = assignments.filter((assignment) => notRestored.includes(assignment.skuId));
-          await repos.assignments.delete(dropped.map((assignment) => ({ userId, skuId: assignment.skuId, sourceId: assignment.sourceId })));
-          await repos.assignments.bindSeats(bindings, at);
-          await repos.subscriptions.addConsumed(tally(bindings.map((seat) => seat.subscriptionId), 1), tally(bindings.map((seat) => seat.skuId), 1));
-          await repos.assignments.recordHistory(
-            assignments
-              .filter((assignment) => !notRestored.includes(assignment.skuId))
-              .map((assignment) => ({ userId, skuId: assignment.skuId, sourceId: assignment.sourceId, disabledPlans: assignment.disabledPlans })),
-            at,
-          );
-          await repos.users.setDeletedAt(userId, null);
-          await repos.users.bumpLicenseVersion([userId]);
-          const names = notRestored.map((skuId) => ({ skuId, displayName: catalogue.findSku(skuId)?.displayName ?? skuId }));
-          await repos.audit.record(
-            context,
-            [
-              {
-                category: 'UserManagement',
-                activity: 'Restore user',
-                target: { type: 'User', id: userId, name: user.userPrincipalName },
-                changes: [{ property: 'AssignedLicense', before: [], after: effectiveLicenses(assignments.filter((a) => !notRestored.includes(a.skuId))) }],
-                details: { licensesNotRestored: names },
-              },
-            ],
-            at,
-            deps.ids,
-          );
-          const restored = orNotFound(await repos.users.findActive(userId), userId);
-          return { user: (await loadLicensedUsers(repos, catalogue, [restored]))[0] as LicensedUser, notRestored: names };
-        });
+        }
+        const dropped = assignments.filter((assignment) => notRestored.includes(assignment.skuId));
+        await repos.assignments.delete(dropped.map((assignment) => ({ userId, skuId: assignment.skuId, sourceId: assignment.sourceId })));
+        await repos.assignments.bindSeats(bindings, at);
+        await repos.subscriptions.addConsumed(tally(bindings.map((seat) => seat.subscriptionId), 1), tally(bindings.map((seat) => seat.skuId), 1));
+        await repos.assignments.recordHistory(
+          assignments
+            .filter((assignment) => !notRestored.includes(assignment.skuId))
+            .map((assignment) => ({ userId, skuId: assignment.skuId, sourceId: assignment.sourceId, disabledPlans: assignment.disabledPlans })),
+          at,
+        );
+        await repos.users.setDeletedAt(userId, null);
+        await repos.users.bumpLicenseVersion([userId]);
+        const names = notRestored.map((skuId) => ({ skuId, displayName: catalogue.findSku(skuId)?.displayName ?? skuId }));
+        await repos.audit.record(
+          context,
+          [
+            {
+              category: 'UserManagement',
+              activity: 'Restore user',
+              target: { type: 'User', id: userId, name: user.userPrincipalName },
+              changes: [{ property: 'AssignedLicense', before: [], after: effectiveLicenses(assignments.filter((a) => !notRestored.includes(a.skuId))) }],
+              details: { licensesNotRestored: names },
+            },
+          ],
+          at,
+          deps.ids,
+        );
+        const restored = orNotFound(await repos.users.findActive(userId), userId);
+        return { user: (await loadLicensedUsers(repos, catalogue, [restored]))[0] as LicensedUser, notRestored: names };
       });
     },
 

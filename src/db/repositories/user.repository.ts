@@ -78,10 +78,13 @@ export function createUserRepository(db: Kysely<Database>, tenantId: string) {
       return row && toDirectoryUser(row);
     },
 
-    /** Locks a soft-deleted user's row (restore against the purge job). */
-    async lockDeleted(userId: string): Promise<DirectoryUser | undefined> {
-      const row = await users().where('deleted_at', 'is not', null).where('user_id', '=', userId).forUpdate().executeTakeFirst();
-      return row && toDirectoryUser(row);
+    /** Locks soft-deleted users' rows in id order (restore against the purge job). */
+    async lockDeletedMany(userIds: readonly string[]): Promise<DirectoryUser[]> {
+      if (userIds.length === 0) {
+        return [];
+      }
+      const rows = await users().where('deleted_at', 'is not', null).where('user_id', 'in', [...userIds]).orderBy('user_id').forUpdate().execute();
+      return rows.map(toDirectoryUser);
     },
 
     /** Locks an active user's row for a license change (after the SKU locks: see sku_seat). */
