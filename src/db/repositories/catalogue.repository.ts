@@ -1,17 +1,25 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { CatalogueData, DataClass, PlanRule } from '../../domain/catalogue.js';
-import type { Database } from '../schema.js';
+import type { CatalogueRuleTable, CatalogueServicePlanTable, CatalogueSkuPlanTable, CatalogueSkuTable, Database } from '../schema.js';
+
+type SkuRow = Selectable<CatalogueSkuTable>;
+type PlanRow = Selectable<CatalogueServicePlanTable>;
+type SkuPlanRow = Selectable<CatalogueSkuPlanTable>;
+type RuleRow = Selectable<CatalogueRuleTable>;
 
 /** A tenant's custom products, service plans and rules. */
 export function createCatalogueRepository(db: Kysely<Database>, tenantId: string) {
   return {
+    /** The whole custom catalogue in one round trip (every license request reads it). */
     async load(): Promise<CatalogueData> {
-      const [skus, plans, skuPlans, rules] = await Promise.all([
-        db.selectFrom('catalogue_sku').selectAll().where('tenant_id', '=', tenantId).orderBy('sku_part_number').execute(),
-        db.selectFrom('catalogue_service_plan').selectAll().where('tenant_id', '=', tenantId).execute(),
-        db.selectFrom('catalogue_sku_plan').selectAll().where('tenant_id', '=', tenantId).execute(),
-        db.selectFrom('catalogue_rule').selectAll().where('tenant_id', '=', tenantId).orderBy('rule_id').execute(),
-      ]);
+      const { rows } = await sql<{ skus: SkuRow[]; plans: PlanRow[]; sku_plans: SkuPlanRow[]; rules: RuleRow[] }>`
+        SELECT
+          (SELECT coalesce(json_agg(s ORDER BY s.sku_part_number), '[]') FROM catalogue_sku s WHERE s.tenant_id = ${tenantId}) AS skus,
+          (SELECT coalesce(json_agg(p), '[]') FROM catalogue_service_plan p WHERE p.tenant_id = ${tenantId}) AS plans,
+          (SELECT coalesce(json_agg(l), '[]') FROM catalogue_sku_plan l WHERE l.tenant_id = ${tenantId}) AS sku_plans,
+          (SELECT coalesce(json_agg(r ORDER BY r.rule_id), '[]') FROM catalogue_rule r WHERE r.tenant_id = ${tenantId}) AS rules`.execute(db);
+      const row = rows[0];
+      const [skus, plans, skuPlans, rules] = [row?.skus ?? [], row?.plans ?? [], row?.sku_plans ?? [], row?.rules ?? []];
       return {
         skus: skus.map((sku) => ({
           skuId: sku.sku_id,
