@@ -5,6 +5,7 @@ import { systemPrincipal } from '../domain/context.js';
 import { DAY_MS } from '../domain/clock.js';
 import type { Tenant } from '../db/repositories/index.js';
 import type { Services } from './index.js';
+import type { RecordSubscriptionInput } from './subscription.service.js';
 
 /** The demo tenant's fixed id, so docs and scripts can name it. */
 export const DEMO_TENANT_ID = 'c0a7e5d1-2b3f-4e6a-9c8d-0e1f2a3b4c5d';
@@ -129,7 +130,7 @@ export async function seedDemoTenant(services: Services): Promise<{ created: boo
 
   const now = Date.now();
   const day = (offset: number) => new Date(now + offset * DAY_MS);
-  const subscribe = (skuId: string, totalLicenses: number, extra: Parameters<Services['subscriptions']['recordSubscription']>[1] extends infer T ? Partial<T> : never = {}) =>
+  const subscribe = (skuId: string, totalLicenses: number, extra: Partial<RecordSubscriptionInput> = {}) =>
     services.subscriptions.recordSubscription(context, { skuId, totalLicenses, createdAt: day(-200), nextLifecycleAt: day(165), ...extra });
   // Business Premium from two subscriptions (5 + 8 = 13): the 5-seat one renews first and fills first.
   await subscribe(SKU.businessPremium, 5, { createdAt: day(-320), nextLifecycleAt: day(45) });

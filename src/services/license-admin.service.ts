@@ -35,6 +35,8 @@ export interface BulkChangeInput {
   mode: BulkMode;
   licenses: readonly LicenseToAdd[];
   dryRun: boolean;
+  /** For a single user's edit: the license version it was based on (a stale one is refused). */
+  basedOnVersion?: number;
 }
 
 export interface BulkChangeResult {
@@ -76,6 +78,13 @@ export async function applyBulkChange(deps: ServiceDeps, context: RequestContext
     userIds,
     input.licenses.map((license) => license.skuId),
   );
+  // Checked under the user's lock, taken in the global order (SKUs, then users).
+  const stale = input.basedOnVersion === undefined ? undefined : users.find((user) => user.licenseVersion !== input.basedOnVersion);
+  if (stale) {
+    throw new AppError('preconditionFailed', `The user's licenses changed since version ${input.basedOnVersion} (now ${stale.licenseVersion}). Reload them and apply your change again.`, [
+      { code: 'StaleVersion', target: 'If-Match', message: "Someone else changed this user's licenses while you were editing. Nothing was saved." },
+    ]);
+  }
   const catalogue = await loadTenantCatalogue(deps.microsoftCatalogue, repos);
   const subscriptions = await repos.subscriptions.listForSkus([...counters.keys()]);
   const selfServiceSkus = selfServiceSeatSkus(await repos.assignments.listSeats(userIds), subscriptions);
@@ -106,7 +115,6 @@ export async function applyBulkChange(deps: ServiceDeps, context: RequestContext
   await repos.audit.record(context, auditLicenseChanges(plan, subjects, { bulkMode: input.mode, usersInRequest: userIds.length }), at, deps.ids);
   return { applied: true, plan };
 }
-
 
 export function createLicenseAdminService(deps: ServiceDeps) {
   return {
@@ -170,7 +178,7 @@ export function createLicenseAdminService(deps: ServiceDeps) {
       return inTenantTransaction(deps.db, context, async (repos) => {
         const found = orNotFound(await repos.users.findActive(userKey), userKey);
         const mode: BulkMode = licenses.length === 0 ? 'removeAll' : 'replace';
-        await runBulkChecked(context, repos, { userIds: [found.userId], mode, licenses, dryRun: false }, expectedVersion);
+        await applyBulkChange(deps, context, repos, { userIds: [found.userId], mode, licenses, dryRun: false, basedOnVersion: expectedVersion });
         const user = orNotFound(await repos.users.findActive(found.userId), userKey);
         const catalogue = await loadTenantCatalogue(deps.microsoftCatalogue, repos);
         const [licensed] = await loadLicensedUsers(repos, catalogue, [user]);
@@ -190,18 +198,6 @@ export function createLicenseAdminService(deps: ServiceDeps) {
       return skuIds.map((skuId) => explainSku(catalogue, skuId, assignments.filter((assignment) => assignment.skuId === skuId), filter.servicePlanId));
     },
   };
-
-  async function runBulkChecked(context: RequestContext, repos: Repositories, input: BulkChangeInput, expectedVersion: number): Promise<BulkChangeResult> {
-    const [userId] = input.userIds;
-    const locked = await repos.users.lockActive(userId as string);
-    const current = orNotFound(locked, userId as string);
-    if (current.licenseVersion !== expectedVersion) {
-      throw new AppError('preconditionFailed', `The user's licenses changed since version ${expectedVersion} (now ${current.licenseVersion}). Reload them and apply your change again.`, [
-        { code: 'StaleVersion', target: 'If-Match', message: 'Someone else changed this user\'s licenses while you were editing. Nothing was saved.' },
-      ]);
-    }
-    return applyBulkChange(deps, context, repos, input);
-  }
 }
 
 function explainSku(catalogue: Catalogue, skuId: string, assignments: readonly Assignment[], servicePlanId: string | undefined): LicenseExplanation {

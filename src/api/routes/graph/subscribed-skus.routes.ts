@@ -56,9 +56,8 @@ export function subscribedSkuRoutes(app: FastifyInstance, { services, urls }: Ro
     { schema: { params: z.object({ id: z.string().max(200) }), querystring: ODataQuerySchema, tags: ['directory'], summary: 'Get a subscription by id or commerceSubscriptionId' } },
     async (request) => {
       const select = parseSelect(request.query.$select, SUBSCRIPTION_PROPERTIES, 'companySubscription');
-      // Graph also addresses it as subscriptions(commerceSubscriptionId='…').
-      const key = /^\(?commerceSubscriptionId='([^']+)'\)?$/.exec(request.params.id)?.[1] ?? request.params.id;
-      const view = await services.subscriptions.getSubscription(request.context, key);
+      // Either key works, as Graph accepts both the id and the commerceSubscriptionId.
+      const view = await services.subscriptions.getSubscription(request.context, request.params.id);
       return { '@odata.context': graphContext(urls, request, 'directory/subscriptions/$entity'), ...selectProperties(presentSubscription(view), select) };
     },
   );
