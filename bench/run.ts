@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
 import { sql, type Kysely } from 'kysely';
 import { loadConfig } from '../src/config.js';
+import { APP_PERMISSIONS } from '../src/domain/authorization.js';
 import { openDatabase, type Engine } from '../src/db/database.js';
 import type { Database } from '../src/db/schema.js';
 import { systemClock } from '../src/domain/clock.js';
@@ -180,11 +181,29 @@ async function generate(server: RunningServer): Promise<{ tenantId: string; meas
   };
 }
 
+const benchContext = (tenantId: string): RequestContext => ({ tenantId, principal: { kind: 'system', id: 'bench', displayName: 'Bench' }, requestId: 'bench', clientAddress: null });
+
+/** A bearer token of an app holding every permission, fetched from the server's token endpoint as a client would. */
+async function bearerHeader(server: RunningServer, tenantId: string): Promise<string> {
+  const { services } = server.runtime;
+  const app = await services.apps.create(benchContext(tenantId), { displayName: 'Bench client', permissions: [...APP_PERMISSIONS] });
+  const secret = await services.apps.addSecret(benchContext(tenantId), app.appId, {});
+  const response = await fetch(`${server.url}/${tenantId}/oauth2/v2.0/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: app.appId, client_secret: secret.secretText, scope: 'https://graph.microsoft.com/.default' }),
+  });
+  if (response.status !== 200) {
+    throw new Error(`token endpoint answered ${response.status}: ${await response.text()}`);
+  }
+  return `Bearer ${((await response.json()) as { access_token: string }).access_token}`;
+}
+
 /** Metric B: GET /v1.0/subscribedSkus latency vs SELECT 1 over the app's own database handle, interleaved. */
-async function subscribedSkusLatency(server: RunningServer, tenantId: string): Promise<Measurement[]> {
+async function subscribedSkusLatency(server: RunningServer, tenantId: string, authorization: string): Promise<Measurement[]> {
   const { db } = server.runtime.handle;
   const get = async () => {
-    const response = await fetch(`${server.url}/v1.0/subscribedSkus`, { headers: { 'x-allot-tenant': tenantId } });
+    const response = await fetch(`${server.url}/v1.0/subscribedSkus`, { headers: { authorization } });
     const body = await response.text();
     if (response.status !== 200) {
       throw new Error(`GET /v1.0/subscribedSkus answered ${response.status}: ${body.slice(0, 300)}`);
@@ -212,7 +231,7 @@ async function subscribedSkusLatency(server: RunningServer, tenantId: string): P
 }
 
 /** Metric A: assignLicense over HTTP vs the same service call made directly, same concurrency. */
-async function assignLicenseThroughput(server: RunningServer, tenantId: string): Promise<Measurement> {
+async function assignLicenseThroughput(server: RunningServer, tenantId: string, authorization: string): Promise<Measurement> {
   const { db } = server.runtime.handle;
   const services: Services = server.runtime.services;
   const wanted = 2 * (ASSIGN_REQUESTS + ASSIGN_WARMUP);
@@ -227,7 +246,7 @@ async function assignLicenseThroughput(server: RunningServer, tenantId: string):
   if (requests < CONCURRENCY) {
     throw new Error(`Only ${users.length} unlicensed users: raise ALLOT_BENCH_USERS (10% of generated users are unlicensed).`);
   }
-  const context: RequestContext = { tenantId, principal: { kind: 'localOperator', id: 'bench', displayName: 'Bench' }, requestId: 'bench', clientAddress: null };
+  const context = benchContext(tenantId);
   // Enough free seats for every request, whatever the generator left.
   const perSku = Math.ceil((2 * (requests + ASSIGN_WARMUP)) / ROTATION.length) + 10;
   for (const view of await services.subscriptions.listSubscribedSkus(context)) {
@@ -251,7 +270,7 @@ async function assignLicenseThroughput(server: RunningServer, tenantId: string):
     const { userId, skuId } = nextUser();
     const response = await fetch(`${server.url}/v1.0/users/${userId}/assignLicense`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-allot-tenant': tenantId },
+      headers: { 'content-type': 'application/json', authorization },
       body: JSON.stringify({ addLicenses: [{ skuId, disabledPlans: [] }], removeLicenses: [] }),
     });
     const body = await response.text();
@@ -355,9 +374,10 @@ async function main(): Promise<void> {
       sql`VACUUM (ANALYZE) directory_user, license_assignment, user_license, assignment_history, subscription, sku_seat`.execute(running.runtime.handle.db),
     );
     console.log(`VACUUM (ANALYZE) of the loaded tables: ${seconds(settle.ms)}`);
-    const latency = await subscribedSkusLatency(running, tenantId);
+    const authorization = await bearerHeader(running, tenantId);
+    const latency = await subscribedSkusLatency(running, tenantId, authorization);
     console.log('Measured GET /v1.0/subscribedSkus latency');
-    const assign = await assignLicenseThroughput(running, tenantId);
+    const assign = await assignLicenseThroughput(running, tenantId, authorization);
     console.log('Measured assignLicense throughput');
     report([assign, ...latency, generation]);
     console.log(`Total ${seconds(performance.now() - started)}`);

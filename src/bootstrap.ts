@@ -8,6 +8,7 @@ import { openDatabase, type DatabaseHandle } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { loadMicrosoftCatalogue } from './db/microsoft-catalogue.loader.js';
 import { createServices, type Services } from './services/index.js';
+import { ensureAuditPartitions } from './services/jobs/audit-partitions.js';
 
 /** An opened Allot: the database (migrated), its lock, and the services built on it. */
 export interface Runtime {
@@ -15,6 +16,8 @@ export interface Runtime {
   services: Services;
   /** True when this start created the database (an empty embedded database: seed the demo). */
   isFreshDatabase: boolean;
+  /** Audit log partitions created at start, months left in the default partition, or `busy` (logged by the server). */
+  auditPartitions: { created: string[]; blocked: string[]; busy: boolean };
   isReady(): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -36,9 +39,11 @@ export async function openRuntime(config: Config, options: { clock?: Clock } = {
   }
   try {
     const applied = await migrateToLatest(handle.db);
+    const clock = options.clock ?? systemClock;
+    const auditPartitions = await ensureAuditPartitions(handle.db, clock.now());
     const services = createServices({
       db: handle.db,
-      clock: options.clock ?? systemClock,
+      clock,
       ids: randomIds,
       microsoftCatalogue: loadMicrosoftCatalogue(),
     });
@@ -46,6 +51,7 @@ export async function openRuntime(config: Config, options: { clock?: Clock } = {
       handle,
       services,
       isFreshDatabase: applied.includes('0001-initial'),
+      auditPartitions,
       isReady: async () => {
         await sql`SELECT 1`.execute(handle.db);
         return true;

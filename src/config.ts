@@ -12,18 +12,18 @@ const booleanFlag = z
 
 const EnvironmentSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  // Until sign-in exists (identity issue) every caller is trusted as the local operator, so Allot
-  // refuses to listen anywhere but on the loopback interface.
-  HOST: z
-    .enum(['127.0.0.1', '::1', 'localhost'], { error: 'HOST must be a loopback address (127.0.0.1, ::1 or localhost) until sign-in exists' })
-    .default('127.0.0.1'),
+  // Loopback by default; any other address (HOST=0.0.0.0 for all) is an explicit choice.
+  HOST: z.string().min(1).default('127.0.0.1'),
   ALLOT_DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: z.string().url().optional(),
   ALLOT_PUBLIC_URL: z.string().url().optional(),
   ALLOT_TRUST_PROXY: booleanFlag,
   ALLOT_DEMO: booleanFlag,
   ALLOT_JOB_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  ALLOT_AUDIT_RETENTION_MONTHS: z.coerce.number().int().min(0).max(1200).default(24),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ALLOT_TLS_CERT: z.string().min(1).optional(),
+  ALLOT_TLS_KEY: z.string().min(1).optional(),
 });
 
 export interface Config {
@@ -42,6 +42,10 @@ export interface Config {
   logLevel: string;
   /** Pause between two ticks of the background job runner (purges, lifecycle). */
   jobIntervalSeconds: number;
+  /** Whole months of audit log kept; older months are dropped. 0 keeps everything. */
+  auditRetentionMonths: number;
+  /** Serve HTTPS with this certificate and key (PEM files); plain HTTP when undefined. */
+  tls: { certFile: string; keyFile: string } | undefined;
 }
 
 export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
@@ -51,6 +55,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     throw new Error(`Invalid configuration: ${problems.join('; ')}`);
   }
   const env = parsed.data;
+  if ((env.ALLOT_TLS_CERT === undefined) !== (env.ALLOT_TLS_KEY === undefined)) {
+    throw new Error('Invalid configuration: ALLOT_TLS_CERT and ALLOT_TLS_KEY go together (certificate and private key, PEM files); set both or neither. `allot tls generate` writes a self-signed pair.');
+  }
   return {
     port: env.PORT,
     host: env.HOST,
@@ -61,5 +68,10 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     forceDemo: env.ALLOT_DEMO,
     logLevel: env.LOG_LEVEL,
     jobIntervalSeconds: env.ALLOT_JOB_INTERVAL_SECONDS,
+    auditRetentionMonths: env.ALLOT_AUDIT_RETENTION_MONTHS,
+    tls: env.ALLOT_TLS_CERT !== undefined && env.ALLOT_TLS_KEY !== undefined ? { certFile: path.resolve(env.ALLOT_TLS_CERT), keyFile: path.resolve(env.ALLOT_TLS_KEY) } : undefined,
   };
 }
+
+/** True for an address only this machine can reach (a name other than localhost counts as reachable). */
+export const isLoopbackHost = (host: string): boolean => host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);

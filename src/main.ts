@@ -1,15 +1,20 @@
 import cliProgress from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
+import path from 'node:path';
 import { loadConfig } from './config.js';
 import { openRuntime } from './bootstrap.js';
 import { DataDirLockedError } from './db/data-dir-lock.js';
 import { systemClock } from './domain/clock.js';
 import { randomIds } from './domain/ids.js';
-import { startServer } from './server.js';
+import { startServer, writeDemoCredentials } from './server.js';
+import { APP_PERMISSIONS, ROLE_NAMES, type AppPermission, type RoleName } from './domain/authorization.js';
+import { systemPrincipal, type RequestContext } from './domain/context.js';
+import { isAppError } from './domain/errors.js';
 import { seedDemoTenant } from './services/demo-tenant.js';
 import { DEFAULT_CHUNK_SIZE, generateLargeTenant, type GenerateLargeTenantResult } from './services/large-tenant.js';
 import { createJobRunner, type JobLogger, type JobReport } from './services/jobs/job-runner.js';
-import { defaultJobs } from './services/jobs/index.js';
+import { defaultJobs, deploymentJobs } from './services/jobs/index.js';
+import { generateSelfSignedCertificate } from './tls.js';
 
 /** The `allot` command line. Commands here open the database directly (the server must not run on the same data directory). */
 const program = new Command('allot').description('Allot: self-hosted license admin center').showHelpAfterError();
@@ -65,11 +70,15 @@ program
     if (options.users !== undefined && options.tenant === undefined) {
       throw new Error('--users needs --tenant DOMAIN (the initial domain of the tenant to create or extend).');
     }
-    const runtime = await openRuntime(loadConfig());
+    const config = loadConfig();
+    const runtime = await openRuntime(config);
     try {
       if (options.users === undefined || options.tenant === undefined) {
         const result = await seedDemoTenant(runtime.services);
         console.log(result.created ? `Seeded ${result.tenant.displayName} (${result.tenant.tenantId}).` : `${result.tenant.displayName} already exists.`);
+        if (result.credentials) {
+          console.log(`The admin's sign-in and the demo app's client secret are in ${writeDemoCredentials(config.dataDir, result.credentials)} (owner-only).`);
+        }
         return;
       }
       const bar = new cliProgress.SingleBar(
@@ -126,10 +135,11 @@ const printReports = (reports: readonly JobReport[], verb: string): void => {
     console.log('Nothing is due.');
   }
   for (const report of reports) {
+    const scope = report.tenantId === null ? 'deployment' : `tenant ${report.tenantId}`;
     if (report.error !== undefined) {
-      console.log(`${report.job} (tenant ${report.tenantId}): failed: ${report.error}`);
+      console.log(`${report.job} (${scope}): failed: ${report.error}`);
     } else if (report.affected > 0) {
-      console.log(`${report.job} (tenant ${report.tenantId}): ${verb} ${report.affected}${report.items.length > 0 ? `: ${report.items.join(', ')}` : ''}`);
+      console.log(`${report.job} (${scope}): ${verb} ${report.affected}${report.items.length > 0 ? `: ${report.items.join(', ')}` : ''}`);
     }
     if (report.abandoned === 'locked') {
       console.log('Another Allot process is running the jobs right now; run again later.');
@@ -139,8 +149,8 @@ const printReports = (reports: readonly JobReport[], verb: string): void => {
 
 jobs
   .command('run')
-  .description('show the jobs that are due (purge of users deleted more than 30 days ago) and, with --yes, run them once')
-  .option('--now <iso-date>', 'act as if it were this time; with --yes a future date purges for real: users deleted less than 30 days before the real date are gone for good')
+  .description('show the jobs that are due (purge of users deleted more than 30 days ago, monthly partitions of the audit log) and, with --yes, run them once')
+  .option('--now <iso-date>', 'act as if it were this time; with --yes a future date purges for real: users deleted less than 30 days before the real date are gone for good, and so are audit log months past ALLOT_AUDIT_RETENTION_MONTHS')
   .option('--yes', 'apply the changes (without it nothing is changed)')
   .action(async (options: { now?: string; yes?: boolean }) => {
     const now = options.now === undefined ? systemClock.now() : new Date(options.now);
@@ -151,7 +161,7 @@ jobs
     const runtime = await openRuntime(config);
     try {
       const logger: JobLogger = { info: () => undefined, warn: () => undefined, error: (fields, message) => console.error(message, fields) };
-      const runner = createJobRunner({ db: runtime.handle.db, clock: systemClock, jobs: defaultJobs, intervalMs: config.jobIntervalSeconds * 1000, logger });
+      const runner = createJobRunner({ db: runtime.handle.db, clock: systemClock, jobs: defaultJobs, deploymentJobs: deploymentJobs(config), intervalMs: config.jobIntervalSeconds * 1000, logger });
       console.log(`Due as of ${now.toISOString()}:`);
       printReports(await runner.runOnce(now, { apply: false }), 'would change');
       if (options.yes === true) {
@@ -170,6 +180,180 @@ jobs
     }
   });
 
+/** What the CLI acts as: the system principal (audit entries name it), from no address. */
+const cliContext = (tenantId: string): RequestContext => ({ tenantId, principal: systemPrincipal, requestId: `cli-${randomIds()}`, clientAddress: null });
+
+const roleName = (value: string, previous: RoleName[]): RoleName[] => {
+  const name = ROLE_NAMES.find((candidate) => candidate.toLowerCase() === value.trim().toLowerCase());
+  if (name === undefined) {
+    throw new InvalidArgumentError(`Expected one of: ${ROLE_NAMES.join(', ')}.`);
+  }
+  return [...previous, name];
+};
+
+/** Prints a generated secret once: as JSON with --json, else with a line saying it is shown only now. */
+const printSecret = (json: boolean, result: Record<string, unknown>, lines: string[]): void => {
+  console.log(json ? JSON.stringify(result, null, 2) : lines.join('\n'));
+};
+
+const tenants = program.command('tenants').description('tenants (organizations) of this Allot');
+
+tenants
+  .command('create')
+  .description('create a tenant with its first Global Administrator, whose generated password is printed once and must be changed at the first sign-in')
+  .requiredOption('--domain <domain>', 'the initial domain, e.g. fabrikam.onmicrosoft.com')
+  .requiredOption('--name <name>', 'display name of the organization')
+  .requiredOption('--admin-upn <upn>', 'user principal name of the first Global Administrator, in --domain (e.g. admin@fabrikam.onmicrosoft.com)')
+  .option('--admin-name <name>', "the administrator's display name", 'Global Administrator')
+  .option('--usage-location <code>', "the tenant's default usage location (ISO 3166-1 alpha-2, e.g. NL)")
+  .option('--json', 'print the result as JSON')
+  .action(async (options: { domain: string; name: string; adminUpn: string; adminName: string; usageLocation?: string; json?: boolean }) => {
+    const domain = options.domain.trim().toLowerCase();
+    // Checked before anything is written, so a typo leaves no tenant without an administrator.
+    if (options.adminUpn.split('@')[1]?.toLowerCase() !== domain || !/^[^\s@]+@[^\s@]+$/.test(options.adminUpn)) {
+      throw new Error(`--admin-upn must be alias@${domain}.`);
+    }
+    const runtime = await openRuntime(loadConfig());
+    try {
+      const tenant = await runtime.services.tenants.createTenant(cliContext(randomIds()), {
+        displayName: options.name,
+        domain,
+        defaultUsageLocation: options.usageLocation?.toUpperCase() ?? null,
+      });
+      const admin = await runtime.services.admins.create(cliContext(tenant.tenantId), { userPrincipalName: options.adminUpn, displayName: options.adminName, roles: ['Global Administrator'] });
+      printSecret(options.json === true, { tenantId: tenant.tenantId, domain, admin: { userId: admin.userId, userPrincipalName: admin.userPrincipalName, password: admin.password } }, [
+        `Created ${tenant.displayName} (${tenant.tenantId}), domain ${domain}.`,
+        `Global Administrator: ${admin.userPrincipalName}`,
+        `Password (shown only now; it must be changed at the first sign-in): ${admin.password}`,
+      ]);
+    } finally {
+      await runtime.close();
+    }
+  });
+
+const admins = program.command('admins').description('admins: users with a password and directory roles');
+
+admins
+  .command('create')
+  .description('create an admin with a generated password (printed once, changed at the first sign-in)')
+  .requiredOption('--tenant <domain>', "the tenant's domain (or id)")
+  .requiredOption('--upn <upn>', 'user principal name, in one of the tenant\'s domains')
+  .requiredOption('--role <role>', `a role (repeatable): ${ROLE_NAMES.join(', ')}`, roleName, [])
+  .option('--display-name <name>', 'display name (default: the UPN)')
+  .option('--json', 'print the result as JSON')
+  .action(async (options: { tenant: string; upn: string; role: RoleName[]; displayName?: string; json?: boolean }) => {
+    const runtime = await openRuntime(loadConfig());
+    try {
+      const tenant = await runtime.services.tenants.findTenant(options.tenant);
+      if (!tenant) {
+        throw new Error(`No tenant has the domain or id ${options.tenant}.`);
+      }
+      const admin = await runtime.services.admins.create(cliContext(tenant.tenantId), { userPrincipalName: options.upn, displayName: options.displayName ?? options.upn, roles: options.role });
+      printSecret(options.json === true, { tenantId: tenant.tenantId, userId: admin.userId, userPrincipalName: admin.userPrincipalName, roles: options.role, password: admin.password }, [
+        `Created ${admin.userPrincipalName} (${options.role.join(', ')}) in ${tenant.displayName}.`,
+        `Password (shown only now; it must be changed at the first sign-in): ${admin.password}`,
+      ]);
+    } finally {
+      await runtime.close();
+    }
+  });
+
+admins
+  .command('reset-password')
+  .description('break-glass for a stopped server: give an admin a new generated password (printed once, changed at the first sign-in) and end its sessions')
+  .requiredOption('--upn <upn>', 'user principal name of the admin (its domain names the tenant)')
+  .option('--json', 'print the result as JSON')
+  .action(async (options: { upn: string; json?: boolean }) => {
+    const runtime = await openRuntime(loadConfig());
+    try {
+      const tenant = await runtime.services.tenants.findTenant(options.upn.split('@')[1] ?? '');
+      if (!tenant) {
+        throw new Error(`No tenant has the domain of ${options.upn}.`);
+      }
+      const reset = await runtime.services.admins.resetPassword(cliContext(tenant.tenantId), options.upn);
+      printSecret(options.json === true, { tenantId: tenant.tenantId, userId: reset.userId, userPrincipalName: reset.userPrincipalName, password: reset.password }, [
+        `New password for ${reset.userPrincipalName} (shown only now; it must be changed at the first sign-in; its sessions have ended): ${reset.password}`,
+      ]);
+    } finally {
+      await runtime.close();
+    }
+  });
+
+const permissionName = (value: string, previous: AppPermission[]): AppPermission[] => {
+  const name = APP_PERMISSIONS.find((candidate) => candidate.toLowerCase() === value.trim().toLowerCase());
+  if (name === undefined) {
+    throw new InvalidArgumentError(`Expected one of: ${APP_PERMISSIONS.join(', ')}.`);
+  }
+  return [...previous, name];
+};
+
+const apps = program.command('apps').description('app registrations: the OAuth clients that call the API with a bearer token');
+
+apps
+  .command('create')
+  .description('register an application with a generated client secret (printed once)')
+  .requiredOption('--tenant <domain>', "the tenant's domain (or id)")
+  .requiredOption('--name <name>', "the application's display name")
+  .option('--permission <permission>', `an application permission (repeatable): ${APP_PERMISSIONS.join(', ')}`, permissionName, [])
+  .option('--secret-days <days>', 'lifetime of the client secret in days (default 180, at most 730)', positiveInteger)
+  .option('--json', 'print the result as JSON')
+  .action(async (options: { tenant: string; name: string; permission: AppPermission[]; secretDays?: number; json?: boolean }) => {
+    const config = loadConfig();
+    const runtime = await openRuntime(config);
+    try {
+      const tenant = await runtime.services.tenants.findTenant(options.tenant);
+      if (!tenant) {
+        throw new Error(`No tenant has the domain or id ${options.tenant}.`);
+      }
+      const context = cliContext(tenant.tenantId);
+      const app = await runtime.services.apps.create(context, { displayName: options.name, permissions: options.permission });
+      const secret = await runtime.services.apps.addSecret(context, app.appId, {
+        displayName: 'Created by allot apps create',
+        ...(options.secretDays === undefined ? {} : { expiresAt: new Date(systemClock.now().getTime() + options.secretDays * 24 * 3600_000) }),
+      });
+      // Where the running server would answer (the CLI cannot know a proxy's name without ALLOT_PUBLIC_URL).
+      const host = ['0.0.0.0', '::'].includes(config.host) ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host;
+      const tokenEndpoint = `${config.publicUrl ?? `${config.tls ? 'https' : 'http'}://${host}:${config.port}`}/${tenant.tenantId}/oauth2/v2.0/token`;
+      printSecret(
+        options.json === true,
+        { tenantId: tenant.tenantId, clientId: app.appId, clientSecret: secret.secretText, secretExpiresAt: secret.expiresAt.toISOString(), permissions: app.permissions, tokenEndpoint },
+        [
+          `Registered ${app.displayName} in ${tenant.displayName} (${tenant.tenantId}) with ${app.permissions.length === 0 ? 'no permissions' : app.permissions.join(', ')}.`,
+          `Client ID:      ${app.appId}`,
+          `Client secret:  ${secret.secretText}`,
+          `                (shown only now; expires ${secret.expiresAt.toISOString()})`,
+          `Token endpoint: ${tokenEndpoint}`,
+        ],
+      );
+    } finally {
+      await runtime.close();
+    }
+  });
+
+const tls = program.command('tls').description('HTTPS: ALLOT_TLS_CERT and ALLOT_TLS_KEY name a certificate and its private key (PEM)');
+
+tls
+  .command('generate')
+  .description('write a self-signed certificate (cert.pem) and private key (key.pem, owner-only) for local HTTPS, for localhost, 127.0.0.1, ::1 and --host names')
+  .option('--out <dir>', 'directory to write to (default: <ALLOT_DATA_DIR>/tls)')
+  .option('--host <name>', 'another DNS name or IP address the certificate covers (repeatable)', (value: string, previous: string[]) => [...previous, value], [])
+  .option('--days <days>', 'validity in days', positiveInteger, 365)
+  .option('--force', 'replace existing files')
+  .action(async (options: { out?: string; host: string[]; days: number; force?: boolean }) => {
+    const generated = await generateSelfSignedCertificate({ outDir: options.out ?? path.join(loadConfig().dataDir, 'tls'), hosts: options.host, days: options.days, force: options.force === true });
+    console.log(
+      [
+        `Wrote a self-signed certificate for ${generated.names.join(', ')}, valid until ${generated.notAfter.toISOString()} (SHA-1 ${generated.fingerprint}):`,
+        `  ${generated.certFile}`,
+        `  ${generated.keyFile} (private key, owner-only)`,
+        'Serve HTTPS with:',
+        `  ALLOT_TLS_CERT=${generated.certFile}`,
+        `  ALLOT_TLS_KEY=${generated.keyFile}`,
+        `Clients trust it with NODE_EXTRA_CA_CERTS=${generated.certFile} (Node.js) or curl --cacert ${generated.certFile}.`,
+      ].join('\n'),
+    );
+  });
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
@@ -178,5 +362,10 @@ try {
     process.exit(2);
   }
   console.error(error instanceof Error ? `allot: ${error.message}` : error);
+  if (isAppError(error)) {
+    for (const detail of error.details) {
+      console.error(`  ${detail.message}`);
+    }
+  }
   process.exit(1);
 }

@@ -1,3 +1,4 @@
+import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import scalar from '@scalar/fastify-api-reference';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -6,15 +7,26 @@ import { randomUUID } from 'node:crypto';
 import { AppError } from '../domain/errors.js';
 import type { Services } from '../services/index.js';
 import { registerErrorHandler, sendAppError } from './plugins/error-handler.js';
-import { registerRequestContext } from './plugins/request-context.js';
+import { registerAuthentication } from './plugins/authentication.js';
 import { registerIdempotency } from './plugins/idempotency.js';
+import { LOG_PRIVACY } from './plugins/log-privacy.js';
+import { registerSecurityHeaders } from './plugins/security-headers.js';
+import { adminAuditRoutes } from './routes/admin/audit.routes.js';
 import { adminCatalogueRoutes } from './routes/admin/catalogue.routes.js';
 import { adminLicenseRoutes } from './routes/admin/licenses.routes.js';
+import { adminSettingsRoutes } from './routes/admin/settings.routes.js';
 import { adminSubscriptionRoutes } from './routes/admin/subscriptions.routes.js';
 import { batchRoutes } from './routes/graph/batch.routes.js';
 import { directoryRoutes } from './routes/graph/directory.routes.js';
+import { invitationRoutes } from './routes/graph/invitations.routes.js';
 import { subscribedSkuRoutes } from './routes/graph/subscribed-skus.routes.js';
 import { userRoutes } from './routes/graph/users.routes.js';
+import { adminAppRoutes } from './routes/admin/apps.routes.js';
+import { oauthRoutes } from './routes/identity/oauth.routes.js';
+import { sessionRoutes } from './routes/identity/session.routes.js';
+import { meRoutes } from './routes/graph/me.routes.js';
+import { roleManagementRoutes } from './routes/graph/role-management.routes.js';
+import { adminPasswordRoutes } from './routes/admin/passwords.routes.js';
 import type { RouteDeps } from './routes/route-deps.js';
 import { createUrlBuilder } from './urls.js';
 
@@ -25,29 +37,35 @@ export interface AppOptions {
   trustProxy?: boolean;
   /** Readiness probe: resolves true when the database answers. */
   isReady: () => Promise<boolean>;
-  logger?: boolean | { level: string };
+  /** Request logging (never with credentials or secrets, see plugins/log-privacy.ts); `stream` for tests. */
+  logger?: false | { level: string; stream?: NodeJS.WritableStream };
+  /** Certificate and key (PEM): the app then serves HTTPS, and its URLs start with https://. */
+  https?: { cert: string | Buffer; key: string | Buffer } | undefined;
 }
 
 /** Builds the HTTP application. It never listens: `main.ts` does, tests use `inject()`. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
-  const app = Fastify({
-    logger: options.logger ?? false,
+  const fastifyOptions = {
+    logger: options.logger ? { ...options.logger, ...LOG_PRIVACY } : false,
     trustProxy: options.trustProxy ?? false,
     bodyLimit: 1024 * 1024,
     // Graph's request-id: ours, fresh per request. The caller's client-request-id is echoed separately.
     genReqId: () => randomUUID(),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
-  });
+  };
+  // Fastify types an HTTPS app by its server class; nothing Allot uses differs between the two.
+  const app = options.https === undefined ? Fastify(fastifyOptions) : (Fastify({ ...fastifyOptions, https: options.https }) as unknown as FastifyInstance);
+  const scheme = options.https === undefined ? 'http' : 'https';
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandler(app);
 
-  let listenUrl = 'http://127.0.0.1';
+  let listenUrl = `${scheme}://127.0.0.1`;
   app.addHook('onListen', (done) => {
     const address = app.server.address();
     if (address !== null && typeof address === 'object') {
       const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-      listenUrl = `http://${host}:${address.port}`;
+      listenUrl = `${scheme}://${host}:${address.port}`;
     }
     done();
   });
@@ -60,6 +78,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     done();
   });
 
+  await registerSecurityHeaders(app);
   await app.register(swagger, {
     openapi: {
       info: { title: 'Allot', version: '0.1.0', description: 'Microsoft Graph-compatible licensing API and Allot admin API' },
@@ -69,7 +88,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Self-hosted: the reference page calls out to no hosted service (no AI agent, MCP, telemetry).
   await app.register(scalar, {
     routePrefix: '/docs',
-    configuration: { url: '/openapi.json', agent: { disabled: true }, mcp: { disabled: true }, telemetry: false },
+    configuration: { url: '/openapi.json', agent: { disabled: true }, mcp: { disabled: true }, telemetry: false, withDefaultFonts: false },
   });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
 
@@ -78,7 +97,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     (await options.isReady().catch(() => false)) ? { status: 'ready' } : reply.status(503).send({ status: 'not ready' }),
   );
 
-  registerRequestContext(app, options.services);
+  await app.register(cookie);
+  registerAuthentication(app, options.services);
   registerIdempotency(app, options.services);
   const deps: RouteDeps = { services: options.services, urls };
   subscribedSkuRoutes(app, deps);
@@ -88,6 +108,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   adminLicenseRoutes(app, deps);
   adminSubscriptionRoutes(app, deps);
   adminCatalogueRoutes(app, deps);
+  invitationRoutes(app, deps);
+  adminSettingsRoutes(app, deps);
+  adminAuditRoutes(app, deps);
+  adminAppRoutes(app, deps);
+  await oauthRoutes(app, deps);
+  sessionRoutes(app, deps);
+  meRoutes(app, deps);
+  roleManagementRoutes(app, deps);
+  adminPasswordRoutes(app, deps);
 
   app.setNotFoundHandler((request, reply) => {
     const segment = request.url.split('?')[0]?.split('/').filter(Boolean).pop() ?? '';

@@ -3,13 +3,18 @@ import { UsageLocationSchema } from './common.js';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 
+// The password's rules (8 to 256 characters, three character kinds) are checked by the service,
+// whose error is Graph's.
 const PasswordProfileSchema = z
   .object({
-    password: z.string().min(8).max(256).optional(),
-    forceChangePasswordNextSignIn: z.boolean().optional(),
-    forceChangePasswordNextSignInWithMfa: z.boolean().optional(),
+    password: z.string().max(1024).optional().describe('The new password: 8 to 256 characters, three of lowercase, uppercase, digits, symbols'),
+    forceChangePasswordNextSignIn: z
+      .boolean()
+      .optional()
+      .describe('Change the password at the next sign-in. Default: false on create (Graph), true on a reset through PATCH'),
+    forceChangePasswordNextSignInWithMfa: z.boolean().optional().describe('Accepted and ignored: Allot has no multifactor authentication'),
   })
-  .describe('Accepted for Graph compatibility; sign-in arrives with the identity issue');
+  .describe('Sets (POST) or resets (PATCH) the user\'s password; a reset ends the user\'s sign-in sessions');
 
 const userFields = {
   accountEnabled: z.boolean().describe('false blocks sign-in'),

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import * as initial from './migrations/0001-initial.js';
+import * as identity from './migrations/0002-identity.js';
 
 /**
  * Migrations are listed here explicitly (not read from disk) so the same list runs under tsx, in
@@ -9,6 +10,7 @@ import * as initial from './migrations/0001-initial.js';
  */
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
+  '0002-identity': identity,
 };
 
 const provider: MigrationProvider = {

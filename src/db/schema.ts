@@ -8,6 +8,7 @@ export interface TenantTable {
   display_name: string;
   default_usage_location: string | null;
   created_at: ColumnType<Date, Date | string | undefined, never>;
+  guest_licensing_requires_global_admin: Generated<boolean>;
 }
 
 export interface TenantDomainTable {
@@ -33,6 +34,7 @@ export interface DirectoryUserTable {
   usage_location: string | null;
   creation_type: string | null;
   external_user_state: string | null;
+  external_user_state_changed_at: Timestamp | null;
   created_at: Timestamp;
   deleted_at: Timestamp | null;
   license_version: Generated<number>;
@@ -135,6 +137,8 @@ export interface AuditLogTable {
   actor_type: string;
   actor_id: string;
   actor_name: string | null;
+  /** The role or application permission that allowed the change. */
+  actor_authorization: string | null;
   target_type: string;
   target_id: string | null;
   target_name: string | null;
@@ -155,6 +159,75 @@ export interface IdempotencyRecordTable {
   expires_at: Timestamp;
 }
 
+export interface UserCredentialTable {
+  tenant_id: string;
+  user_id: string;
+  password_hash: string;
+  must_change: boolean;
+  changed_at: Timestamp;
+}
+
+export interface RoleAssignmentTable {
+  tenant_id: string;
+  assignment_id: string;
+  user_id: string;
+  role_id: string;
+  created_at: Timestamp;
+}
+
+export interface SignInSessionTable {
+  tenant_id: string;
+  session_id: string;
+  user_id: string;
+  secret_hash: string;
+  csrf_token: string;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  expires_at: Timestamp;
+  client_address: string | null;
+}
+
+export interface AppRegistrationTable {
+  tenant_id: string;
+  app_id: string;
+  display_name: string;
+  permissions: string[];
+  created_at: Timestamp;
+}
+
+export interface AppSecretTable {
+  tenant_id: string;
+  app_id: string;
+  key_id: string;
+  display_name: string | null;
+  hint: string;
+  secret_hash: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  revoked_at: Timestamp | null;
+}
+
+export interface SigningKeyTable {
+  tenant_id: string;
+  key_id: string;
+  private_jwk: ColumnType<Record<string, unknown>, string, string>;
+  public_jwk: ColumnType<Record<string, unknown>, string, string>;
+  created_at: Timestamp;
+  retired_at: Timestamp | null;
+}
+
+export interface InvitationTable {
+  tenant_id: string;
+  invitation_id: string;
+  user_id: string;
+  invited_email: string;
+  redirect_url: string;
+  redeem_secret_hash: string;
+  status: 'PendingAcceptance' | 'Completed';
+  created_at: Timestamp;
+  redeemed_at: Timestamp | null;
+}
+
 export interface Database {
   tenant: TenantTable;
   tenant_domain: TenantDomainTable;
@@ -170,4 +243,11 @@ export interface Database {
   assignment_history: AssignmentHistoryTable;
   audit_log: AuditLogTable;
   idempotency_record: IdempotencyRecordTable;
+  user_credential: UserCredentialTable;
+  role_assignment: RoleAssignmentTable;
+  sign_in_session: SignInSessionTable;
+  app_registration: AppRegistrationTable;
+  app_secret: AppSecretTable;
+  signing_key: SigningKeyTable;
+  invitation: InvitationTable;
 }

@@ -20,3 +20,6 @@ export function fixedClock(start: Date): Clock & { set(date: Date): void; advanc
 }
 
 export const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The first instant (UTC) of the month `date` falls in, moved by `months` (negative: earlier). */
+export const utcMonthStart = (date: Date, months = 0): Date => new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + months, 1));

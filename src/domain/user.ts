@@ -14,6 +14,8 @@ export interface DirectoryUser {
   usageLocation: string | null;
   creationType: string | null;
   externalUserState: string | null;
+  /** When externalUserState last changed (invited, redeemed, reset). */
+  externalUserStateChangedAt: Date | null;
   createdAt: Date;
   deletedAt: Date | null;
   /** Bumped on every change of the user's licenses: the version admin edits are based on. */
@@ -21,7 +23,7 @@ export interface DirectoryUser {
 }
 
 /** Properties a client may set (POST/PATCH /users). */
-export type UserProperties = Omit<DirectoryUser, 'userId' | 'createdAt' | 'deletedAt' | 'licenseVersion' | 'creationType' | 'externalUserState'>;
+export type UserProperties = Omit<DirectoryUser, 'userId' | 'createdAt' | 'deletedAt' | 'licenseVersion' | 'creationType' | 'externalUserState' | 'externalUserStateChangedAt'>;
 
 /** Soft-deleted users stay restorable this long (then the job runner purges them). */
 export const SOFT_DELETE_RETENTION_DAYS = 30;

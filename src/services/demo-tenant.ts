@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { RequestContext } from '../domain/context.js';
 import { systemPrincipal } from '../domain/context.js';
+import { APP_PERMISSIONS } from '../domain/authorization.js';
 import { DAY_MS } from '../domain/clock.js';
 import type { Tenant } from '../db/repositories/index.js';
 import type { Services } from './index.js';
@@ -101,12 +102,23 @@ const MICROSOFT_LICENSE_CODES: Record<string, string> = {
 
 const demoCatalogueFile = fileURLToPath(new URL('../../catalogue/demo-catalogue.json', import.meta.url));
 
+/** The demo's generated secrets, shown once: the server writes them to demo-credentials.json. */
+export interface DemoCredentials {
+  tenantId: string;
+  domain: string;
+  admin: { userPrincipalName: string; password: string };
+  app: { clientId: string; clientSecret: string };
+}
+
 /**
  * Seeds Contoso, the demo tenant (issue #2 §8): Microsoft and custom products, subscriptions, about
- * 60 users and licenses that leave Business Premium and Audio Conferencing nearly full. Everything
- * goes through the services, so the audit log shows how the tenant came to be.
+ * 60 users and licenses that leave Business Premium and Audio Conferencing nearly full, a Global
+ * Administrator with a generated password (changed at first sign-in) and an app registration with
+ * every permission and a generated secret. No default password exists: the generated ones are
+ * returned once, as `credentials`. Everything goes through the services, so the audit log shows
+ * how the tenant came to be.
  */
-export async function seedDemoTenant(services: Services): Promise<{ created: boolean; tenant: Tenant }> {
+export async function seedDemoTenant(services: Services): Promise<{ created: boolean; tenant: Tenant; credentials?: DemoCredentials }> {
   const existing = await services.tenants.findTenant(DEMO_TENANT_ID);
   if (existing) {
     return { created: false, tenant: existing };
@@ -198,5 +210,17 @@ export async function seedDemoTenant(services: Services): Promise<{ created: boo
       }
     }
   }
-  return { created: true, tenant };
+  const admin = await services.admins.create(context, { userPrincipalName: `admin@${DEMO_DOMAIN}`, displayName: 'MOD Administrator', roles: ['Global Administrator'] });
+  const app = await services.apps.create(context, { displayName: 'Allot demo client', permissions: [...APP_PERMISSIONS] });
+  const secret = await services.apps.addSecret(context, app.appId, { displayName: 'demo' });
+  return {
+    created: true,
+    tenant,
+    credentials: {
+      tenantId: tenant.tenantId,
+      domain: DEMO_DOMAIN,
+      admin: { userPrincipalName: admin.userPrincipalName, password: admin.password },
+      app: { clientId: app.appId, clientSecret: secret.secretText },
+    },
+  };
 }

@@ -1,10 +1,17 @@
+import { createAdminService } from './admin.service.js';
+import { createAppService } from './app.service.js';
+import { createAuditService } from './audit.service.js';
 import { createCatalogueService } from './catalogue.service.js';
 import type { ServiceDeps } from './deps.js';
 import { createIdempotencyService } from './idempotency.service.js';
+import { createInvitationService } from './invitation.service.js';
 import { createLicenseAdminService } from './license-admin.service.js';
 import { createLicensingService } from './licensing.service.js';
+import { createSessionService } from './session.service.js';
+import { createSettingsService } from './settings.service.js';
 import { createSubscriptionService } from './subscription.service.js';
 import { createTenantService } from './tenant.service.js';
+import { createTokenService } from './token.service.js';
 import { createUserService } from './user.service.js';
 
 /** Every use case of Allot, built from one set of dependencies (the composition root calls this). */
@@ -17,6 +24,13 @@ export function createServices(deps: ServiceDeps) {
     subscriptions: createSubscriptionService(deps),
     licenseAdmin: createLicenseAdminService(deps),
     idempotency: createIdempotencyService(deps),
+    invitations: createInvitationService(deps),
+    settings: createSettingsService(deps),
+    audit: createAuditService(deps),
+    apps: createAppService(deps),
+    tokens: createTokenService(deps),
+    admins: createAdminService(deps),
+    sessions: createSessionService(deps),
   };
 }
 

@@ -12,6 +12,7 @@ import type { SubscriptionRecord } from '../db/repositories/subscription.reposit
 import { loadTenantCatalogue } from './catalogue.service.js';
 import type { ServiceDeps } from './deps.js';
 import { loadLicensedUsers, type LicensedUser } from './licensing.service.js';
+import { authorizeLicenseChange } from './license-authorization.js';
 import { lockUsersAndSkus } from './locking.js';
 import { seatsBySku, selfServiceSeatSkus, writeDirectPlans } from './seat-writer.js';
 import { inTenantTransaction, tenantRepositories } from './transaction.js';
@@ -85,6 +86,8 @@ export async function applyBulkChange(deps: ServiceDeps, context: RequestContext
       { code: 'StaleVersion', target: 'If-Match', message: "Someone else changed this user's licenses while you were editing. Nothing was saved." },
     ]);
   }
+  // Even a dry run: it previews a change the caller could not make.
+  const authorized = await authorizeLicenseChange(context, repos, users);
   const catalogue = await loadTenantCatalogue(deps.microsoftCatalogue, repos);
   const subscriptions = await repos.subscriptions.listForSkus([...counters.keys()]);
   const selfServiceSkus = selfServiceSeatSkus(await repos.assignments.listSeats(userIds), subscriptions);
@@ -112,7 +115,7 @@ export async function applyBulkChange(deps: ServiceDeps, context: RequestContext
   }
   const at = deps.clock.now();
   await writeDirectPlans({ repos, plans: plan.plans, subscriptions, pool: ADMIN_POOL, catalogue, at });
-  await repos.audit.record(context, auditLicenseChanges(plan, subjects, { bulkMode: input.mode, usersInRequest: userIds.length }), at, deps.ids);
+  await repos.audit.record(authorized, auditLicenseChanges(plan, subjects, { bulkMode: input.mode, usersInRequest: userIds.length }), at, deps.ids);
   return { applied: true, plan };
 }
 

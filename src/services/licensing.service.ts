@@ -8,6 +8,7 @@ import type { DirectoryUser } from '../domain/user.js';
 import type { Repositories } from '../db/repositories/index.js';
 import { loadTenantCatalogue } from './catalogue.service.js';
 import type { ServiceDeps } from './deps.js';
+import { authorizeLicenseChange } from './license-authorization.js';
 import { seatsBySku, selfServiceSeatSkus, writeDirectPlans } from './seat-writer.js';
 import { inTenantTransaction, tenantRepositories } from './transaction.js';
 
@@ -36,7 +37,8 @@ export function createLicensingService(deps: ServiceDeps) {
   return {
     /**
      * Graph's user assignLicense: adds and removes direct licenses of one user as one atomic change.
-     * @throws licenseAssignmentFailed with Graph's message when a rule refuses; notFound for the user.
+     * @throws licenseAssignmentFailed with Graph's message when a rule refuses; notFound for the user;
+     *   forbidden when the caller may not license this user (a guest needs a Global Administrator).
      */
     async assignLicense(context: RequestContext, options: AssignLicenseOptions): Promise<LicensedUser> {
       return inTenantTransaction(deps.db, context, async (repos) => {
@@ -45,6 +47,7 @@ export function createLicensingService(deps: ServiceDeps) {
         // Lock order everywhere: SKU counters (by skuId), then users. Opposite swaps cannot deadlock.
         const counters = await repos.subscriptions.lockSkus(skuIds);
         const user = orNotFound(await repos.users.lockActive(found.userId), options.userKey);
+        const authorized = await authorizeLicenseChange(context, repos, [user]);
         const catalogue = await loadTenantCatalogue(deps.microsoftCatalogue, repos);
         const subscriptions = await repos.subscriptions.listForSkus([...counters.keys()]);
         const pool = options.pool ?? ADMIN_POOL;
@@ -63,7 +66,7 @@ export function createLicensingService(deps: ServiceDeps) {
           const at = deps.clock.now();
           await writeDirectPlans({ repos, plans: [plan], subscriptions, pool, catalogue, at });
           await repos.audit.record(
-            context,
+            authorized,
             [
               {
                 category: 'UserManagement',

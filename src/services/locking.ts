@@ -1,10 +1,50 @@
-import { orNotFound } from '../domain/errors.js';
+import { AppError, orNotFound } from '../domain/errors.js';
+import { ROLES } from '../domain/authorization.js';
 import type { DirectoryUser } from '../domain/user.js';
 import type { Repositories } from '../db/repositories/index.js';
 import type { UserAssignment } from '../db/repositories/assignment.repository.js';
 
 /**
- * Takes the locks of a license change in the one global order: the SKU counters (by skuId), then
+ * The global lock order, which every transaction follows so none can deadlock another:
+ *   1. the tenant's admin guard (its tenant row), taken first by every change that can take away
+ *      a Global Administrator: removing the role, deleting, disabling, removing the password;
+ *   2. SKU counters, by skuId;
+ *   3. users, by id.
+ */
+
+/**
+ * Takes the tenant's admin guard (lock 1 of the order). Two changes that could each remove one of
+ * the last two Global Administrators then run one after the other, and the second sees the first.
+ */
+export async function lockAdminGuard(repos: Repositories): Promise<void> {
+  await repos.roleAssignments.lockAdminGuard();
+}
+
+/**
+ * The invariant: a tenant keeps at least one enabled Global Administrator with a password. Refuses
+ * (409) a change that takes `user` out of that set when no other user is in it. Call under the admin
+ * guard, with the user as it is before the change.
+ * @throws conflict
+ */
+export async function requireAnotherGlobalAdmin(
+  repos: Repositories,
+  user: { userId: string; userPrincipalName: string; accountEnabled: boolean; roles: readonly string[]; hasPassword: boolean },
+  change: string,
+): Promise<void> {
+  const counts = user.accountEnabled && user.hasPassword && user.roles.includes('Global Administrator');
+  if (counts && !(await repos.roleAssignments.hasOtherSignInCapableHolder(ROLES['Global Administrator'], user.userId))) {
+    throw new AppError('conflict', 'The organization must keep at least one enabled Global Administrator who can sign in.', [
+      {
+        code: 'LastGlobalAdministrator',
+        target: user.userId,
+        message: `${user.userPrincipalName} is the last enabled Global Administrator with a password; ${change} would leave nobody able to administer the organization. Make another user Global Administrator first.`,
+      },
+    ]);
+  }
+}
+
+/**
+ * Takes the locks of a license change in the order above: the SKU counters (by skuId), then
  * the users (by id). The SKUs are those the caller names plus those the users hold; when a
  * concurrent change gave a user another SKU between the read and the lock, it reads again.
  */

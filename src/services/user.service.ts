@@ -1,19 +1,22 @@
-import type { RequestContext } from '../domain/context.js';
+import type { RoleName } from '../domain/authorization.js';
+import { requireAllowed, type RequestContext } from '../domain/context.js';
 import { AppError, notFound, orNotFound } from '../domain/errors.js';
 import { isGuid } from '../domain/ids.js';
 import type { UserQuery } from '../domain/odata/user-query.js';
 import { effectiveLicenses, isActiveAssignment } from '../domain/licenses.js';
 import { ADMIN_POOL, allocateSeats } from '../domain/seats.js';
+import { requireStrongPassword } from '../domain/password-policy.js';
 import { isUsageLocation } from '../domain/usage-location.js';
 import { SOFT_DELETE_RETENTION_DAYS, type DirectoryUser, type UserProperties } from '../domain/user.js';
 import { DAY_MS } from '../domain/clock.js';
-import { createTenantDirectory } from '../db/repositories/index.js';
+import { createTenantDirectory, type Repositories } from '../db/repositories/index.js';
 import type { LicenseToAdd } from '../domain/assignment.js';
 import { loadTenantCatalogue } from './catalogue.service.js';
 import { applyBulkChange } from './license-admin.service.js';
+import { hashPassword, storePassword } from './credentials.js';
 import type { ServiceDeps } from './deps.js';
 import { loadLicensedUsers, type LicensedUser } from './licensing.service.js';
-import { lockUsersAndSkus } from './locking.js';
+import { lockAdminGuard, lockUsersAndSkus, requireAnotherGlobalAdmin } from './locking.js';
 import { inTenantTransaction, tenantRepositories } from './transaction.js';
 
 export interface UserListResult {
@@ -60,21 +63,74 @@ function requireKnownUsageLocation(usageLocation: string | null | undefined): vo
   }
 }
 
+/** @throws invalidRequest (Graph's text) when the UPN's domain is not one of the tenant's. */
+export async function requireVerifiedDomain(deps: ServiceDeps, context: RequestContext, userPrincipalName: string): Promise<void> {
+  const tenant = await createTenantDirectory(deps.db).findById(context.tenantId);
+  const domain = userPrincipalName.split('@')[1]?.toLowerCase();
+  if (!tenant || domain === undefined || !tenant.domains.some((candidate) => candidate.domain === domain)) {
+    throw new AppError(
+      'invalidRequest',
+      'The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization.',
+      [{ code: 'InvalidDomain', target: 'userPrincipalName', message: `Use one of: ${tenant?.domains.map((d) => d.domain).join(', ') ?? 'the tenant\'s domains'}.` }],
+    );
+  }
+}
+
+/** Graph's passwordProfile as POST and PATCH /users take it. */
+export interface PasswordProfileInput {
+  password?: string | undefined;
+  forceChangePasswordNextSignIn?: boolean | undefined;
+}
+
+/** A password checked against the policy and hashed (before the transaction: hashing takes a while). */
+export async function newCredential(password: string, mustChange: boolean, target: string): Promise<{ passwordHash: string; mustChange: boolean }> {
+  requireStrongPassword(password, target);
+  return { passwordHash: await hashPassword(password), mustChange };
+}
+
+/**
+ * Inserts a user with its 'Add user' audit row and, when given, its password, in the caller's
+ * transaction (POST /users and services.admins.create).
+ * @throws alreadyExists when the userPrincipalName is taken
+ */
+export async function insertUser(
+  deps: ServiceDeps,
+  context: RequestContext,
+  repos: Repositories,
+  properties: UserProperties,
+  credential?: { passwordHash: string; mustChange: boolean },
+): Promise<DirectoryUser> {
+  if (await repos.users.isUpnTaken(properties.userPrincipalName)) {
+    throw upnTaken(properties.userPrincipalName);
+  }
+  const at = deps.clock.now();
+  const user = await repos.users.insert(deps.ids(), properties, { createdAt: at });
+  if (credential !== undefined) {
+    await repos.credentials.upsert(user.userId, { ...credential, changedAt: at });
+  }
+  await repos.audit.record(
+    context,
+    [
+      {
+        category: 'UserManagement',
+        activity: 'Add user',
+        target: { type: 'User', id: user.userId, name: user.userPrincipalName },
+        changes: [
+          ...Object.entries(properties).map(([property, after]) => ({ property, before: null, after })),
+          // Whether a password was set, never the password.
+          ...(credential === undefined ? [] : [{ property: 'passwordProfile', before: null, after: { forceChangePasswordNextSignIn: credential.mustChange } }]),
+        ],
+      },
+    ],
+    at,
+    deps.ids,
+  );
+  return user;
+}
+
+const rolesOfUser = async (repos: Repositories, userId: string): Promise<RoleName[]> => (await repos.users.rolesOf([userId])).get(userId) ?? [];
+
 export function createUserService(deps: ServiceDeps) {
-  const tenants = createTenantDirectory(deps.db);
-
-  const requireVerifiedDomain = async (context: RequestContext, userPrincipalName: string): Promise<void> => {
-    const tenant = await tenants.findById(context.tenantId);
-    const domain = userPrincipalName.split('@')[1]?.toLowerCase();
-    if (!tenant || domain === undefined || !tenant.domains.some((candidate) => candidate.domain === domain)) {
-      throw new AppError(
-        'invalidRequest',
-        'The domain portion of the userPrincipalName property is invalid. You must use one of the verified domain names in your organization.',
-        [{ code: 'InvalidDomain', target: 'userPrincipalName', message: `Use one of: ${tenant?.domains.map((d) => d.domain).join(', ') ?? 'the tenant\'s domains'}.` }],
-      );
-    }
-  };
-
   return {
     /** GET /users: one keyset page of active users with their licenses, and the count when asked. */
     async listUsers(context: RequestContext, query: UserQuery): Promise<UserListResult> {
@@ -106,31 +162,22 @@ export function createUserService(deps: ServiceDeps) {
       });
     },
 
-    /** Creates a user, and gives it `licenses` in the same transaction (both happen or neither). */
-    async createUser(context: RequestContext, properties: UserProperties, licenses: readonly LicenseToAdd[] = []): Promise<LicensedUser> {
+    /**
+     * Creates a user, and gives it `licenses` in the same transaction (both happen or neither). A
+     * passwordProfile with a password creates its credential (Graph's default: no change forced).
+     */
+    async createUser(context: RequestContext, properties: UserProperties, licenses: readonly LicenseToAdd[] = [], passwordProfile?: PasswordProfileInput): Promise<LicensedUser> {
+      const authorized = requireAllowed(context, { action: 'users.create', target: { userType: properties.userType, roles: [] } });
       requireKnownUsageLocation(properties.usageLocation);
-      await requireVerifiedDomain(context, properties.userPrincipalName);
+      await requireVerifiedDomain(deps, context, properties.userPrincipalName);
+      const credential =
+        passwordProfile?.password === undefined
+          ? undefined
+          : await newCredential(passwordProfile.password, passwordProfile.forceChangePasswordNextSignIn ?? false, 'passwordProfile.password');
       return inTenantTransaction(deps.db, context, async (repos) => {
-        if (await repos.users.isUpnTaken(properties.userPrincipalName)) {
-          throw upnTaken(properties.userPrincipalName);
-        }
-        const at = deps.clock.now();
-        const user = await repos.users.insert(deps.ids(), properties, { createdAt: at });
-        await repos.audit.record(
-          context,
-          [
-            {
-              category: 'UserManagement',
-              activity: 'Add user',
-              target: { type: 'User', id: user.userId, name: user.userPrincipalName },
-              changes: Object.entries(properties).map(([property, after]) => ({ property, before: null, after })),
-            },
-          ],
-          at,
-          deps.ids,
-        );
+        const user = await insertUser(deps, authorized, repos, properties, credential);
         if (licenses.length > 0) {
-          await applyBulkChange(deps, context, repos, { userIds: [user.userId], mode: 'addMore', licenses, dryRun: false });
+          await applyBulkChange(deps, authorized, repos, { userIds: [user.userId], mode: 'addMore', licenses, dryRun: false });
         }
         const catalogue = await loadTenantCatalogue(deps.microsoftCatalogue, repos);
         const created = orNotFound(await repos.users.findActive(user.userId), user.userId);
@@ -138,37 +185,99 @@ export function createUserService(deps: ServiceDeps) {
       });
     },
 
-    async updateUser(context: RequestContext, userKey: string, patch: Partial<UserProperties>): Promise<void> {
+    /**
+     * PATCH /users/{id}. The permission table sees the user's type and roles and the fields the
+     * request names. A passwordProfile with a password resets it (the user must change it at the
+     * next sign-in unless it says otherwise) and ends the user's sessions; disabling ends them too,
+     * and is refused for the last Global Administrator.
+     */
+    async updateUser(context: RequestContext, userKey: string, patch: Partial<UserProperties>, passwordProfile?: PasswordProfileInput): Promise<void> {
       requireKnownUsageLocation(patch.usageLocation);
       if (patch.userPrincipalName !== undefined) {
-        await requireVerifiedDomain(context, patch.userPrincipalName);
+        await requireVerifiedDomain(deps, context, patch.userPrincipalName);
       }
+      const changedFields = [
+        ...(Object.keys(patch) as (keyof UserProperties)[]).filter((property) => patch[property] !== undefined),
+        ...(passwordProfile === undefined ? [] : ['passwordProfile']),
+      ];
+      const newPassword = passwordProfile?.password;
+      const credential = newPassword === undefined ? undefined : await newCredential(newPassword, passwordProfile?.forceChangePasswordNextSignIn ?? true, 'passwordProfile.password');
+      const disabling = patch.accountEnabled === false;
       await inTenantTransaction(deps.db, context, async (repos) => {
+        if (disabling) {
+          await lockAdminGuard(repos);
+        }
         const found = orNotFound(await repos.users.findActive(userKey), userKey);
+        const roles = await rolesOfUser(repos, found.userId);
+        const authorized = requireAllowed(context, { action: 'users.update', target: { userType: found.userType, roles }, changedFields });
         const user = orNotFound(await repos.users.lockActive(found.userId), userKey);
         if (patch.userPrincipalName !== undefined && (await repos.users.isUpnTaken(patch.userPrincipalName, user.userId))) {
           throw upnTaken(patch.userPrincipalName);
         }
+        const existing = await repos.credentials.find(user.userId);
+        if (disabling && user.accountEnabled) {
+          await requireAnotherGlobalAdmin(repos, { ...user, roles, hasPassword: existing !== undefined }, 'disabling the account');
+        }
+        if (passwordProfile !== undefined && credential === undefined && passwordProfile.forceChangePasswordNextSignIn !== undefined && existing === undefined) {
+          throw new AppError('invalidRequest', 'The user has no password to expire.', [
+            { code: 'NoPassword', target: 'passwordProfile.password', message: 'Give passwordProfile.password to set a password for this user.' },
+          ]);
+        }
         const changes = (Object.keys(patch) as (keyof UserProperties)[])
           .filter((property) => patch[property] !== undefined && patch[property] !== user[property])
           .map((property) => ({ property, before: user[property], after: patch[property] }));
-        if (changes.length === 0) {
-          return;
+        if (changes.length > 0) {
+          await repos.users.update(user.userId, patch);
+          const sessionsEnded = disabling ? await repos.sessions.deleteForUser(user.userId) : 0;
+          await repos.audit.record(
+            authorized,
+            [
+              {
+                category: 'UserManagement',
+                activity: 'Update user',
+                target: { type: 'User', id: user.userId, name: user.userPrincipalName },
+                changes,
+                ...(sessionsEnded > 0 ? { details: { sessionsEnded } } : {}),
+              },
+            ],
+            deps.clock.now(),
+            deps.ids,
+          );
         }
-        await repos.users.update(user.userId, patch);
-        await repos.audit.record(
-          context,
-          [{ category: 'UserManagement', activity: 'Update user', target: { type: 'User', id: user.userId, name: user.userPrincipalName }, changes }],
-          deps.clock.now(),
-          deps.ids,
-        );
+        if (credential !== undefined) {
+          await storePassword(deps, authorized, repos, user, credential, { activity: 'Reset user password' });
+        } else if (existing !== undefined && passwordProfile?.forceChangePasswordNextSignIn !== undefined && passwordProfile.forceChangePasswordNextSignIn !== existing.mustChange) {
+          // Only the flag: the password and the user's sessions stay.
+          await repos.credentials.upsert(user.userId, { ...existing, mustChange: passwordProfile.forceChangePasswordNextSignIn });
+          await repos.audit.record(
+            authorized,
+            [
+              {
+                category: 'UserManagement',
+                activity: 'Set force change user password',
+                target: { type: 'User', id: user.userId, name: user.userPrincipalName },
+                changes: [{ property: 'forceChangePasswordNextSignIn', before: existing.mustChange, after: passwordProfile.forceChangePasswordNextSignIn }],
+              },
+            ],
+            deps.clock.now(),
+            deps.ids,
+          );
+        }
       });
     },
 
-    /** Soft delete: the user leaves the directory for 30 days and its seats are freed at once. */
+    /**
+     * Soft delete: the user leaves the directory for 30 days, its seats are freed and its sessions
+     * end at once. Refused for the last Global Administrator.
+     */
     async deleteUser(context: RequestContext, userKey: string): Promise<void> {
       await inTenantTransaction(deps.db, context, async (repos) => {
+        await lockAdminGuard(repos);
         const found = orNotFound(await repos.users.findActive(userKey), userKey);
+        const roles = await rolesOfUser(repos, found.userId);
+        const authorized = requireAllowed(context, { action: 'users.delete', target: { userType: found.userType, roles } });
+        const hasPassword = (await repos.credentials.find(found.userId)) !== undefined;
+        await requireAnotherGlobalAdmin(repos, { ...found, roles, hasPassword }, 'deleting the user');
         const { users, assignments } = await lockUsersAndSkus(repos, [found.userId], []);
         const user = users[0] as DirectoryUser;
         const at = deps.clock.now();
@@ -180,8 +289,9 @@ export function createUserService(deps: ServiceDeps) {
         );
         await repos.users.setDeletedAt(user.userId, at);
         await repos.users.bumpLicenseVersion([user.userId]);
+        await repos.sessions.deleteForUser(user.userId);
         await repos.audit.record(
-          context,
+          authorized,
           [
             {
               category: 'UserManagement',
@@ -279,9 +389,10 @@ export function createUserService(deps: ServiceDeps) {
     async purgeDeletedUser(context: RequestContext, userId: string): Promise<void> {
       await inTenantTransaction(deps.db, context, async (repos) => {
         const user = orNotFound(await repos.users.findDeleted(userId), userId);
+        const authorized = requireAllowed(context, { action: 'users.purge', target: { userType: user.userType, roles: await rolesOfUser(repos, userId) } });
         await repos.users.purge(userId);
         await repos.audit.record(
-          context,
+          authorized,
           [{ category: 'UserManagement', activity: 'Hard delete user', target: { type: 'User', id: userId, name: user.userPrincipalName }, changes: [] }],
           deps.clock.now(),
           deps.ids,

@@ -18,7 +18,7 @@ beforeEach(async () => {
 });
 
 const call = (method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown, headers: Record<string, string> = {}) =>
-  t.app.inject({ method, url, headers: { 'x-allot-tenant': tenant.tenantId, ...headers }, ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) });
+  t.inject({ method, url, tenant: tenant.tenantId, headers: { ...headers }, ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) });
 
 interface BulkBody {
   applied: boolean;
@@ -176,9 +176,11 @@ describe('Idempotency-Key', () => {
 
     // A request still running holds its key: claim one exactly as the first request would.
     const validated = { userIds: [b], mode: 'addMore', licenses: [{ skuId: MS.e3, disabledPlans: [] }], dryRun: false };
-    const operator = { ...tenant.context, principal: { kind: 'localOperator' as const, id: 'local-operator', displayName: 'Local operator' } };
+    const client = await t.appHeaders(tenant.tenantId);
+    const appId = (JSON.parse(Buffer.from(client.authorization?.split('.')[1] ?? '', 'base64url').toString()) as { appid: string }).appid;
+    const operator = { ...tenant.context, principal: { kind: 'app' as const, id: appId, displayName: 'Test client', permissions: [] } };
     expect(await t.services.idempotency.begin(operator, 'key-2', requestHash('POST', '/admin/users/manage-licenses', validated))).toBeUndefined();
-    const inFlight = await call('POST', '/admin/users/manage-licenses', { ...request, userIds: [b] }, { 'idempotency-key': 'key-2' });
+    const inFlight = await call('POST', '/admin/users/manage-licenses', { ...request, userIds: [b] }, { 'idempotency-key': 'key-2', ...client });
     expect(inFlight.statusCode).toBe(409);
     expect(inFlight.json<{ error: { message: string } }>().error.message).toBe('A request with this Idempotency-Key is still being processed. Retry after it finishes.');
   });

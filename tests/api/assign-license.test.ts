@@ -25,7 +25,7 @@ interface Body {
 }
 
 const assign = (userId: string, body: Body) =>
-  t.app.inject({ method: 'POST', url: `/v1.0/users/${userId}/assignLicense`, headers: { 'x-allot-tenant': tenant.tenantId }, payload: body });
+  t.inject({ method: 'POST', url: `/v1.0/users/${userId}/assignLicense`, tenant: tenant.tenantId, payload: body });
 
 const add = (skuId: string, disabledPlans: string[] = []) => ({ skuId, disabledPlans });
 
@@ -255,7 +255,7 @@ describe('the user object', () => {
       { assignedByGroup: null, disabledPlans: [MS.planTeams], error: 'None', lastUpdatedDateTime: '2026-11-01T09:00:00Z', skuId: MS.e3, state: 'Active' },
     ]);
     expect(body.assignedPlans).toContainEqual({ assignedDateTime: '2026-11-01T09:00:00Z', capabilityStatus: 'Enabled', service: 'exchange', servicePlanId: MS.planExchangeEnterprise });
-    const details = await t.app.inject({ method: 'GET', url: `/v1.0/users/${user}/licenseDetails`, headers: { 'x-allot-tenant': tenant.tenantId } });
+    const details = await t.inject({ method: 'GET', url: `/v1.0/users/${user}/licenseDetails`, tenant: tenant.tenantId });
     const [detail] = details.json<{ value: { skuId: string; skuPartNumber: string; servicePlans: { servicePlanId: string; provisioningStatus: string }[] }[] }>().value;
     expect(detail?.skuPartNumber).toBe('ENTERPRISEPACK');
     expect(detail?.servicePlans.find((plan) => plan.servicePlanId === MS.planTeams)?.provisioningStatus).toBe('Disabled');

@@ -43,7 +43,7 @@ afterAll(async () => {
 });
 
 const batch = (payload: unknown, headers: Record<string, string> = {}) =>
-  t.app.inject({ method: 'POST', url: '/v1.0/$batch', headers: { 'x-allot-tenant': DEMO_TENANT_ID, ...headers }, payload: payload as object });
+  t.inject({ method: 'POST', url: '/v1.0/$batch', tenant: DEMO_TENANT_ID, headers: { ...headers }, payload: payload as object });
 
 async function batchOk(requests: SubRequest[], headers: Record<string, string> = {}): Promise<Map<string, SubResponse>> {
   const response = await batch({ requests }, headers);
@@ -70,7 +70,7 @@ async function expectBatchRefused(payload: unknown, message: string | RegExp) {
 }
 
 const licensesOf = async (upn: string): Promise<string[]> => {
-  const response = await t.app.inject({ method: 'GET', url: `/v1.0/users/${upn}?$select=assignedLicenses`, headers: { 'x-allot-tenant': DEMO_TENANT_ID } });
+  const response = await t.inject({ method: 'GET', url: `/v1.0/users/${upn}?$select=assignedLicenses`, tenant: DEMO_TENANT_ID });
   expect(response.statusCode).toBe(200);
   return response.json<{ assignedLicenses: { skuId: string }[] }>().assignedLicenses.map((l) => l.skuId);
 };
@@ -169,7 +169,7 @@ describe('POST /v1.0/$batch', () => {
     const count = get<string>(responses, 'count');
     expect(count.status).toBe(200);
     expect(count.headers['content-type']).toMatch(/^text\/plain/);
-    expect(count.body).toBe('60');
+    expect(count.body).toBe('61');
     expect(get<GraphError>(responses, 'no-header').status).toBe(400);
     expect(get<GraphError>(responses, 'no-header').body.error.code).toBe('Request_UnsupportedQuery');
     // Spaces and the '#' of a guest's #EXT# are encoded as an HTTP client would.
@@ -227,11 +227,23 @@ describe('POST /v1.0/$batch', () => {
     expect(get(responses, 'ok')).toMatchObject({ status: 200, body: { jobTitle: 'Agent' } });
   });
 
-  it('inherits the batch call’s tenant; a request cannot switch tenants with its own header', async () => {
-    const responses = await batchOk([{ id: '1', method: 'GET', url: '/users?$top=1', headers: { 'x-allot-tenant': 'no-such-tenant.example' } }]);
+  it('inherits the batch call’s credentials; a request cannot switch identity with its own header', async () => {
+    const responses = await batchOk([{ id: '1', method: 'GET', url: '/users?$top=1', headers: { authorization: 'Bearer forged' } }]);
     expect(get(responses, '1').status).toBe(200);
-    const unknown = await batch({ requests: [{ id: '1', method: 'GET', url: '/users' }] }, { 'x-allot-tenant': 'no-such-tenant.example' });
-    expect(unknown.statusCode).toBe(404);
+    const unauthenticated = await batch({ requests: [{ id: '1', method: 'GET', url: '/users' }] }, { authorization: 'Bearer forged' });
+    expect(unauthenticated.statusCode).toBe(401);
+  });
+
+  it('authorizes each request of a batch as if it were sent on its own', async () => {
+    const readOnly = await t.appHeaders(DEMO_TENANT_ID, ['User.Read.All']);
+    const response = await batch(
+      { requests: [{ id: 'read', method: 'GET', url: '/users?$top=1' }, { id: 'write', method: 'PATCH', url: '/users/vera.huisman@contoso.onmicrosoft.com', headers: JSON_HEADERS, body: { jobTitle: 'Sneaky' } }] },
+      readOnly,
+    );
+    expect(response.statusCode).toBe(200);
+    const responses = new Map(response.json<BatchBody>().responses.map((entry) => [entry.id, entry]));
+    expect(get(responses, 'read').status).toBe(200);
+    expect(get<GraphError>(responses, 'write')).toMatchObject({ status: 403, body: { error: { code: 'Authorization_RequestDenied', message: 'Insufficient privileges to complete the operation.' } } });
   });
 
   it('refuses more than 20 requests, none, duplicates and unknown or forward dependencies for the whole batch', async () => {
@@ -260,10 +272,10 @@ describe('POST /v1.0/$batch', () => {
   });
 
   it('refuses malformed batches with the Graph error envelope', async () => {
-    const raw = await t.app.inject({
+    const raw = await t.inject({
       method: 'POST',
       url: '/v1.0/$batch',
-      headers: { 'x-allot-tenant': DEMO_TENANT_ID, 'content-type': 'application/json' },
+      tenant: DEMO_TENANT_ID, headers: { 'content-type': 'application/json' },
       payload: '{"requests": [',
     });
     expect(raw.statusCode).toBe(400);

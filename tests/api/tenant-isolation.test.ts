@@ -21,7 +21,7 @@ afterAll(async () => {
 });
 
 const asB = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT', url: string, payload?: object) =>
-  t.app.inject({ method, url, headers: { 'x-allot-tenant': b.tenantId }, ...(payload ? { payload } : {}) });
+  t.inject({ method, url, tenant: b.tenantId, ...(payload ? { payload } : {}) });
 
 const notFoundMessage = (id: string) => `Resource '${id}' does not exist or one of its queried reference-property objects are not present.`;
 

@@ -51,7 +51,7 @@ const newUser = (alias: string, extra: Record<string, unknown> = {}): Record<str
 });
 
 async function request(t: TestApp, method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, payload?: unknown): Promise<LightMyRequestResponse> {
-  return t.app.inject({ method, url, ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) });
+  return t.inject({ method, url, ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }) });
 }
 
 async function getUser(t: TestApp, key: string, select = 'id,displayName,userPrincipalName,usageLocation,jobTitle,accountEnabled,assignedLicenses'): Promise<UserBody> {
@@ -80,7 +80,8 @@ async function expectAudited(t: TestApp, targetId: string, activity: string, res
   expect(rows).toHaveLength(1);
   const [row] = rows;
   expect(row?.request_id).toBe(response.headers['request-id']);
-  expect(row?.actor_type).toBe('localOperator');
+  expect(row?.actor_type).toBe('app');
+  expect(row?.actor_authorization).toBe('User.ReadWrite.All');
   expect(row?.category).toBe('UserManagement');
   expect(row?.result).toBe('success');
   return row;

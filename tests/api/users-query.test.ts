@@ -6,7 +6,7 @@ import { createTestApp, type TestApp } from '../support/test-app.js';
 import { expectGraphError } from '../support/graph-error.js';
 
 /**
- * GET /v1.0/users query options over HTTP against the seeded demo tenant (Contoso: 57 members and
+ * GET /v1.0/users query options over HTTP against the seeded demo tenant (Contoso: 58 members, the MOD Administrator included, and
  * 3 guests, see src/services/demo-tenant.ts). Expectations are the seed's known data.
  */
 
@@ -14,7 +14,7 @@ const BASE = 'https://allot.test';
 const ADVANCED = { consistencylevel: 'eventual' } as const;
 const BUSINESS_PREMIUM = 'cbdc14ab-d96c-4c30-b9f4-6ada7cdc1d46';
 
-const TOTAL_USERS = 60;
+const TOTAL_USERS = 61;
 const GUESTS = ['Ahmed El Amrani', 'Megan Bowen', 'Pieter Bakx'];
 const BUSINESS_PREMIUM_USERS = [
   'Anna de Vries', 'Bram Jansen', "Daan van 't Hek", 'Emma Bakker', 'Finn Visser', 'Julia Smit',
@@ -23,7 +23,7 @@ const BUSINESS_PREMIUM_USERS = [
 const UNLICENSED_MEMBERS = [
   'Max Prins', 'Vera Huisman', 'Koen Post', 'Jasmijn Kuipers', 'Mees van Wijk', 'Charlotte Walker', 'George Wright',
   'Sophia Green', 'Willem Boersma', 'Ilse Veenstra', 'Hugo Verhoeven', 'Evi Kramer', 'Luuk van Beek', 'Nina Maas',
-  "Joris d'Ancona", 'Hannah Lewis',
+  "Joris d'Ancona", 'Hannah Lewis', 'MOD Administrator',
 ];
 const MEMBERS_WITHOUT_LOCATION = ['Willem Boersma', 'Ilse Veenstra', 'Hugo Verhoeven', 'Evi Kramer'];
 const GB = ['James Wilson', 'Olivia Taylor', 'Oliver Brown', 'Amelia Davies', 'Emily Clarke', 'Harry Evans', 'Charlotte Walker', 'Hannah Lewis'];
@@ -53,7 +53,7 @@ const qs = (params: Record<string, string>): string =>
 let t: TestApp;
 
 async function get(url: string, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
-  return t.app.inject({ method: 'GET', url, headers });
+  return t.inject({ method: 'GET', url, headers });
 }
 
 async function listUsers(params: Record<string, string>, headers: Record<string, string> = {}): Promise<UserListBody> {
@@ -82,7 +82,7 @@ async function userRowCount(): Promise<number> {
 beforeAll(async () => {
   t = await createTestApp();
   await seedDemoTenant(t.services);
-  const response = await t.app.inject({ method: 'PATCH', url: `/v1.0/users/${DISABLED_UPN}`, payload: { accountEnabled: false } });
+  const response = await t.inject({ method: 'PATCH', url: `/v1.0/users/${DISABLED_UPN}`, payload: { accountEnabled: false } });
   expect(response.statusCode, response.body).toBe(204);
 });
 
@@ -109,7 +109,7 @@ describe('$filter forms', () => {
     expect(await filterNames("userType eq 'Guest'")).toEqual(sorted(GUESTS));
   });
 
-  it("userType eq 'member' is case-insensitive and finds the 57 members", async () => {
+  it("userType eq 'member' is case-insensitive and finds the 58 members", async () => {
     const names = await filterNames("userType eq 'member'");
     expect(names).toHaveLength(TOTAL_USERS - GUESTS.length);
     expect(names).not.toContain('Megan Bowen');
@@ -132,7 +132,7 @@ describe('$filter forms', () => {
     expect(await filterNames(`assignedLicenses/any(lic:lic/skuId eq '${BUSINESS_PREMIUM.toUpperCase()}')`)).toEqual(sorted(BUSINESS_PREMIUM_USERS));
   });
 
-  it('assignedLicenses/$count eq 0 (advanced) finds the 16 unlicensed members and the 3 guests', async () => {
+  it('assignedLicenses/$count eq 0 (advanced) finds the 17 unlicensed members and the 3 guests', async () => {
     const body = await listUsers({ $filter: 'assignedLicenses/$count eq 0', $count: 'true', $top: '999' }, ADVANCED);
     expect(body['@odata.count']).toBe(UNLICENSED_MEMBERS.length + GUESTS.length);
     expect(sorted(body.value.map((user) => user.displayName as string))).toEqual(sorted([...UNLICENSED_MEMBERS, ...GUESTS]));

@@ -45,7 +45,7 @@ const hardDeletes = (tenant: LicensingTenant) =>
 const deletedIds = async (tenant: LicensingTenant) => (await t.services.users.listDeletedUsers(tenant.context)).map((user) => user.userId).sort();
 
 const inject = (tenant: LicensingTenant, method: 'GET' | 'POST', url: string, payload?: object) =>
-  t.app.inject({ method, url, headers: { 'x-allot-tenant': tenant.tenantId }, ...(payload ? { payload } : {}) });
+  t.inject({ method, url, tenant: tenant.tenantId, ...(payload ? { payload } : {}) });
 
 /** Users deleted at the given days after TEST_NOW (the clock is left at the last one). */
 async function deletedUsers(tenant: LicensingTenant, prefix: string, days: readonly number[]): Promise<string[]> {

@@ -18,7 +18,7 @@ afterAll(async () => {
 });
 
 const assign = (tenant: LicensingTenant, userId: string, body: { addLicenses: { skuId: string; disabledPlans: string[] }[]; removeLicenses: string[] }) =>
-  t.app.inject({ method: 'POST', url: `/v1.0/users/${userId}/assignLicense`, headers: { 'x-allot-tenant': tenant.tenantId }, payload: body });
+  t.inject({ method: 'POST', url: `/v1.0/users/${userId}/assignLicense`, tenant: tenant.tenantId, payload: body });
 
 const consumed = async (tenant: LicensingTenant, skuId: string) =>
   (await t.services.subscriptions.listSubscribedSkus(tenant.context)).find((view) => view.sku.skuId === skuId);

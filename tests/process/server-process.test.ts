@@ -101,8 +101,20 @@ async function within<T>(promise: Promise<T>, ms: number, what: string): Promise
   }
 }
 
+/** A bearer token of the demo app, whose secret the seeded server wrote to demo-credentials.json. */
+async function authorizationOf(server: Server): Promise<string> {
+  const credentials = JSON.parse(fs.readFileSync(path.join(dataDir, 'demo-credentials.json'), 'utf8')) as { tenantId: string; app: { clientId: string; clientSecret: string } };
+  const response = await fetch(`${server.url}/${credentials.tenantId}/oauth2/v2.0/token`, {
+    method: 'POST',
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: credentials.app.clientId, client_secret: credentials.app.clientSecret, scope: 'https://graph.microsoft.com/.default' }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  expect(response.status).toBe(200);
+  return `Bearer ${((await response.json()) as { access_token: string }).access_token}`;
+}
+
 async function getJson<T = Record<string, unknown>>(server: Server, url: string): Promise<{ status: number; body: T }> {
-  const response = await fetch(`${server.url}${url}`, { signal: AbortSignal.timeout(10_000) });
+  const response = await fetch(`${server.url}${url}`, { headers: { authorization: await authorizationOf(server) }, signal: AbortSignal.timeout(10_000) });
   return { status: response.status, body: (await response.json()) as T };
 }
 
@@ -125,10 +137,10 @@ const newUser = (nickname: string, displayName: string) => ({
  * A POST whose headers arrive now and whose body arrives only when `finish()` is called: a request
  * in flight for as long as the test wants. Resolves with the raw HTTP response.
  */
-function slowPost(server: Server, url: string, body: unknown): { finish: () => void; response: Promise<string> } {
+function slowPost(server: Server, url: string, body: unknown, authorization: string): { finish: () => void; response: Promise<string> } {
   const payload = Buffer.from(JSON.stringify(body));
   const socket = net.connect(server.port, '127.0.0.1');
-  const head = [`POST ${url} HTTP/1.1`, `Host: 127.0.0.1:${server.port}`, 'Content-Type: application/json', `Content-Length: ${payload.length}`, 'Connection: close', '', ''].join('\r\n');
+  const head = [`POST ${url} HTTP/1.1`, `Host: 127.0.0.1:${server.port}`, 'Content-Type: application/json', `Authorization: ${authorization}`, `Content-Length: ${payload.length}`, 'Connection: close', '', ''].join('\r\n');
   socket.write(head);
   socket.write(payload.subarray(0, 10));
   const response = new Promise<string>((resolve, reject) => {
@@ -189,7 +201,7 @@ describe('server processes on one data directory', () => {
   it('after kill -9 the stale lock is taken over and committed writes survive', async () => {
     const created = await fetch(`${first.url}/v1.0/users`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: await authorizationOf(first) },
       body: JSON.stringify(newUser('killtest', 'Kill Test')),
     });
     expect(created.status).toBe(201);
@@ -209,7 +221,7 @@ describe('server processes on one data directory', () => {
   });
 
   it('SIGTERM finishes the in-flight request, exits 0 and releases the lock; the next start works', async () => {
-    const inFlight = slowPost(second, '/v1.0/users', newUser('draintest', 'Drain Test'));
+    const inFlight = slowPost(second, '/v1.0/users', newUser('draintest', 'Drain Test'), await authorizationOf(second));
     await sleep(500); // the server has the headers: the request is routed and waits for its body
     second.child.kill('SIGTERM');
     await sleep(500);

@@ -54,6 +54,9 @@ export function graphErrorBody(request: FastifyRequest, error: AppError): GraphE
 }
 
 export function sendAppError(request: FastifyRequest, reply: FastifyReply, error: AppError): FastifyReply {
+  if (error.retryAfterSeconds !== undefined) {
+    reply.header('retry-after', String(error.retryAfterSeconds));
+  }
   return reply.status(statusOf(error.code)).type('application/json').send(graphErrorBody(request, error));
 }
 

@@ -139,7 +139,47 @@ export function createAssignmentRepository(db: Kysely<Database>, tenantId: strin
         FROM jsonb_to_recordset(${JSON.stringify(opened.map(toJsonRow))}::jsonb)
              AS w(user_id uuid, sku_id uuid, source_id uuid, disabled_plans jsonb)`.execute(db);
     },
+
+    /**
+     * Who held which SKU at `at` (valid_from ≤ at < valid_to, or still open), one row per user ×
+     * SKU with its sources, ordered by user and SKU and keyset-paged. Users purged since have no
+     * name left.
+     */
+    async holdersAt(query: { at: Date; skuId?: string; top: number; after?: { userId: string; skuId: string } }): Promise<{ holders: HolderAt[]; next?: { userId: string; skuId: string } }> {
+      const { rows } = await sql<{ user_id: string; sku_id: string; user_principal_name: string | null; display_name: string | null; sources: { source_id: string; disabled_plans: string[] }[] }>`
+        SELECT h.user_id, h.sku_id, u.user_principal_name, u.display_name,
+               json_agg(json_build_object('source_id', h.source_id, 'disabled_plans', h.disabled_plans) ORDER BY h.source_id) AS sources
+        FROM assignment_history h
+        LEFT JOIN directory_user u ON u.tenant_id = h.tenant_id AND u.user_id = h.user_id
+        WHERE h.tenant_id = ${tenantId} AND h.valid_from <= ${query.at} AND (h.valid_to IS NULL OR h.valid_to > ${query.at})
+          ${query.skuId === undefined ? sql`` : sql`AND h.sku_id = ${query.skuId}`}
+          ${query.after === undefined ? sql`` : sql`AND (h.user_id, h.sku_id) > (${query.after.userId}::uuid, ${query.after.skuId}::uuid)`}
+        GROUP BY h.user_id, h.sku_id, u.user_principal_name, u.display_name
+        ORDER BY h.user_id, h.sku_id
+        LIMIT ${query.top + 1}`.execute(db);
+      const page = rows.slice(0, query.top);
+      const last = page.at(-1);
+      return {
+        holders: page.map((row) => ({
+          userId: row.user_id,
+          userPrincipalName: row.user_principal_name,
+          displayName: row.display_name,
+          skuId: row.sku_id,
+          sources: row.sources.map((source) => ({ sourceId: source.source_id, disabledPlans: source.disabled_plans })),
+        })),
+        ...(rows.length > query.top && last !== undefined ? { next: { userId: last.user_id, skuId: last.sku_id } } : {}),
+      };
+    },
   };
+}
+
+/** One user's hold on one SKU at a moment, by each source (direct = the nil GUID, or a group id). */
+export interface HolderAt {
+  userId: string;
+  userPrincipalName: string | null;
+  displayName: string | null;
+  skuId: string;
+  sources: { sourceId: string; disabledPlans: string[] }[];
 }
 
 // uuid[][] of ragged lengths cannot travel as one array parameter; a jsonb recordset can.

@@ -1,10 +1,17 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
+import { createAppRepository } from './app.repository.js';
 import { createAssignmentRepository } from './assignment.repository.js';
 import { createAuditRepository } from './audit.repository.js';
 import { createCatalogueRepository } from './catalogue.repository.js';
+import { createCredentialRepository } from './credential.repository.js';
 import { createIdempotencyRepository } from './idempotency.repository.js';
+import { createInvitationRepository } from './invitation.repository.js';
+import { createSigningKeyRepository } from './signing-key.repository.js';
+import { createRoleAssignmentRepository } from './role-assignment.repository.js';
+import { createSessionRepository } from './session.repository.js';
 import { createSubscriptionRepository } from './subscription.repository.js';
+import { createTenantSettingsRepository } from './tenant.repository.js';
 import { createUserListRepository } from './user-list.repository.js';
 import { createUserRepository } from './user.repository.js';
 
@@ -22,8 +29,15 @@ export function createRepositories(db: Kysely<Database>, tenantId: string) {
     catalogue: createCatalogueRepository(db, tenantId),
     audit: createAuditRepository(db, tenantId),
     idempotency: createIdempotencyRepository(db, tenantId),
+    credentials: createCredentialRepository(db, tenantId),
+    roleAssignments: createRoleAssignmentRepository(db, tenantId),
+    sessions: createSessionRepository(db, tenantId),
+    invitations: createInvitationRepository(db, tenantId),
+    settings: createTenantSettingsRepository(db, tenantId),
+    apps: createAppRepository(db, tenantId),
+    signingKeys: createSigningKeyRepository(db, tenantId),
   };
 }
 
 export type Repositories = ReturnType<typeof createRepositories>;
-export { createTenantDirectory, type Tenant, type TenantDirectory } from './tenant.repository.js';
+export { createTenantDirectory, type Tenant, type TenantDirectory, type TenantSettings } from './tenant.repository.js';

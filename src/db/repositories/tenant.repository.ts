@@ -65,3 +65,39 @@ export function createTenantDirectory(db: Kysely<Database>) {
 }
 
 export type TenantDirectory = ReturnType<typeof createTenantDirectory>;
+
+/** Company-wide settings an admin may change (columns of the tenant row). */
+export interface TenantSettings {
+  /** Licensing a guest needs a Global Administrator (on by default). */
+  guestLicensingRequiresGlobalAdmin: boolean;
+}
+
+/** The caller's tenant's settings. */
+export function createTenantSettingsRepository(db: Kysely<Database>, tenantId: string) {
+  return {
+    async get(): Promise<TenantSettings> {
+      const row = await db.selectFrom('tenant').select('guest_licensing_requires_global_admin').where('tenant_id', '=', tenantId).executeTakeFirstOrThrow();
+      return { guestLicensingRequiresGlobalAdmin: row.guest_licensing_requires_global_admin };
+    },
+
+    /** Locks the settings for a read-modify-write (FOR NO KEY UPDATE: rows referencing the tenant stay insertable). */
+    async lock(): Promise<TenantSettings> {
+      const row = await db
+        .selectFrom('tenant')
+        .select('guest_licensing_requires_global_admin')
+        .where('tenant_id', '=', tenantId)
+        .forNoKeyUpdate()
+        .executeTakeFirstOrThrow();
+      return { guestLicensingRequiresGlobalAdmin: row.guest_licensing_requires_global_admin };
+    },
+
+    async update(patch: Partial<TenantSettings>): Promise<void> {
+      if (patch.guestLicensingRequiresGlobalAdmin === undefined) {
+        return;
+      }
+      await db.updateTable('tenant').set({ guest_licensing_requires_global_admin: patch.guestLicensingRequiresGlobalAdmin }).where('tenant_id', '=', tenantId).execute();
+    },
+  };
+}
+
+export type TenantSettingsRepository = ReturnType<typeof createTenantSettingsRepository>;

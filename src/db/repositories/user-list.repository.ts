@@ -55,7 +55,7 @@ export function createUserListRepository(db: Kysely<Database>, tenantId: string)
       const result = await sql<UserRow & Record<string, unknown>>`
         SELECT u.user_id, u.user_principal_name, u.display_name, u.mail, u.mail_nickname, u.given_name, u.surname,
                u.job_title, u.department, u.user_type, u.account_enabled, u.usage_location, u.creation_type,
-               u.external_user_state, u.created_at, u.deleted_at, u.license_version${sortKeys}
+               u.external_user_state, u.external_user_state_changed_at, u.created_at, u.deleted_at, u.license_version${sortKeys}
         FROM directory_user u
         WHERE ${where(query)} AND ${afterCondition}
         ORDER BY ${orderBySql(query.orderBy)}

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
+import { roleNameOf, type RoleName } from '../../domain/authorization.js';
 import { isGuid } from '../../domain/ids.js';
 import type { DirectoryUser, UserProperties } from '../../domain/user.js';
 import type { Database, DirectoryUserTable } from '../schema.js';
@@ -18,6 +19,7 @@ const userColumns = [
   'usage_location',
   'creation_type',
   'external_user_state',
+  'external_user_state_changed_at',
   'created_at',
   'deleted_at',
   'license_version',
@@ -40,6 +42,7 @@ export const toDirectoryUser = (row: UserRow): DirectoryUser => ({
   usageLocation: row.usage_location,
   creationType: row.creation_type,
   externalUserState: row.external_user_state,
+  externalUserStateChangedAt: row.external_user_state_changed_at === null ? null : new Date(row.external_user_state_changed_at),
   createdAt: new Date(row.created_at),
   deletedAt: row.deleted_at === null ? null : new Date(row.deleted_at),
   licenseVersion: row.license_version,
@@ -114,6 +117,17 @@ export function createUserRepository(db: Kysely<Database>, tenantId: string) {
       return rows.map(toDirectoryUser);
     },
 
+    /** An active user whose mail or userPrincipalName is `address` (case-insensitive): who an invitation would collide with. */
+    async findActiveByAddress(address: string): Promise<DirectoryUser | undefined> {
+      const lower = address.toLowerCase();
+      const row = await users()
+        .where('deleted_at', 'is', null)
+        .where((eb) => eb.or([eb(sql`lower(mail)`, '=', lower), eb(sql`lower(user_principal_name)`, '=', lower)]))
+        .orderBy('created_at')
+        .executeTakeFirst();
+      return row && toDirectoryUser(row);
+    },
+
     async isUpnTaken(userPrincipalName: string, exceptUserId?: string): Promise<boolean> {
       let query = db
         .selectFrom('directory_user')
@@ -127,7 +141,11 @@ export function createUserRepository(db: Kysely<Database>, tenantId: string) {
       return (await query.executeTakeFirst()) !== undefined;
     },
 
-    async insert(userId: string, properties: UserProperties, extra: { createdAt: Date; creationType?: string | null; externalUserState?: string | null }): Promise<DirectoryUser> {
+    async insert(
+      userId: string,
+      properties: UserProperties,
+      extra: { createdAt: Date; creationType?: string | null; externalUserState?: string | null; externalUserStateChangedAt?: Date | null },
+    ): Promise<DirectoryUser> {
       const row = await db
         .insertInto('directory_user')
         .values({
@@ -146,6 +164,7 @@ export function createUserRepository(db: Kysely<Database>, tenantId: string) {
           usage_location: properties.usageLocation,
           creation_type: extra.creationType ?? null,
           external_user_state: extra.externalUserState ?? null,
+          external_user_state_changed_at: extra.externalUserStateChangedAt ?? null,
           created_at: extra.createdAt,
           deleted_at: null,
         })
@@ -160,6 +179,40 @@ export function createUserRepository(db: Kysely<Database>, tenantId: string) {
         return;
       }
       await db.updateTable('directory_user').set(columns).where('tenant_id', '=', tenantId).where('user_id', '=', userId).execute();
+    },
+
+    /** An invited user's redemption state (PendingAcceptance, Accepted) and when it changed. */
+    async setExternalUserState(userId: string, state: string, at: Date): Promise<void> {
+      await db
+        .updateTable('directory_user')
+        .set({ external_user_state: state, external_user_state_changed_at: at })
+        .where('tenant_id', '=', tenantId)
+        .where('user_id', '=', userId)
+        .execute();
+    },
+
+    /**
+     * The directory roles each user holds (users without one are absent), for the target-level
+     * rules of the permission table. Role ids Allot does not know are left out.
+     */
+    async rolesOf(userIds: readonly string[]): Promise<Map<string, RoleName[]>> {
+      const roles = new Map<string, RoleName[]>();
+      if (userIds.length === 0) {
+        return roles;
+      }
+      const rows = await db
+        .selectFrom('role_assignment')
+        .select(['user_id', 'role_id'])
+        .where('tenant_id', '=', tenantId)
+        .where('user_id', 'in', [...userIds])
+        .execute();
+      for (const row of rows) {
+        const name = roleNameOf(row.role_id);
+        if (name !== undefined) {
+          roles.set(row.user_id, [...(roles.get(row.user_id) ?? []), name]);
+        }
+      }
+      return roles;
     },
 
     async bumpLicenseVersion(userIds: readonly string[]): Promise<void> {

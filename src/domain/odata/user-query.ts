@@ -51,6 +51,7 @@ export const USER_SELECTABLE_PROPERTIES = [
   'preferredLanguage',
   'creationType',
   'externalUserState',
+  'externalUserStateChangeDateTime',
   'deletedDateTime',
 ] as const;
 export type UserSelectableProperty = (typeof USER_SELECTABLE_PROPERTIES)[number];
@@ -198,7 +199,7 @@ const SELECTABLE = new Map<string, UserSelectableProperty>(
 const OTHER_GRAPH_USER_PROPERTIES = new Set(
   [
     'ageGroup', 'city', 'companyName', 'country', 'employeeHireDate', 'employeeId', 'employeeType',
-    'externalUserStateChangeDateTime', 'faxNumber', 'identities', 'imAddresses', 'lastPasswordChangeDateTime',
+    'faxNumber', 'identities', 'imAddresses', 'lastPasswordChangeDateTime',
     'legalAgeGroupClassification', 'onPremisesDistinguishedName', 'onPremisesDomainName',
     'onPremisesImmutableId', 'onPremisesSamAccountName', 'onPremisesSecurityIdentifier',
     'onPremisesSyncEnabled', 'onPremisesUserPrincipalName', 'otherMails', 'passwordPolicies',

@@ -54,9 +54,31 @@ export interface Job {
   run(ctx: JobContext): Promise<void>;
 }
 
+export interface DeploymentJobContext {
+  now: Date;
+  /** False for a dry run: report what is due (`affect`), change nothing, take no lock. */
+  apply: boolean;
+  /** For reads outside a transaction (dry runs). */
+  db: Kysely<Database>;
+  /** One short transaction holding the job lock (throws, abandoning the tick, as for tenant jobs). */
+  transaction<T>(work: (trx: Kysely<Database>) => Promise<T>): Promise<T>;
+  affect(count: number, items?: readonly string[]): void;
+  logger: JobLogger;
+}
+
+/**
+ * Work on the deployment as a whole, not on one tenant (the audit log's monthly partitions hold
+ * every tenant's rows): it runs once per tick, before the tenant jobs.
+ */
+export interface DeploymentJob {
+  name: string;
+  run(ctx: DeploymentJobContext): Promise<void>;
+}
+
 export interface JobReport {
   job: string;
-  tenantId: string;
+  /** Null for a deployment-wide job. */
+  tenantId: string | null;
   affected: number;
   /** What was (or, in a dry run, would be) changed, e.g. the purged users' names. */
   items: string[];
@@ -76,6 +98,8 @@ export interface JobRunnerOptions {
   db: Kysely<Database>;
   clock: Clock;
   jobs: readonly Job[];
+  /** Deployment-wide jobs, run once per tick before the tenant jobs. */
+  deploymentJobs?: readonly DeploymentJob[];
   /** Pause between the end of one tick and the start of the next. */
   intervalMs: number;
   logger?: JobLogger;
@@ -111,11 +135,54 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
   // Ticks of one process run one after the other (timer ticks and runOnce calls alike).
   let queue: Promise<unknown> = Promise.resolve();
 
-  const runJob = async (job: Job, tenantId: string, now: Date, apply: boolean): Promise<JobReport> => {
-    const report: JobReport = { job: job.name, tenantId, affected: 0, items: [] };
-    const context: RequestContext = { tenantId, principal: systemPrincipal, requestId: `job:${job.name}:${now.toISOString()}`, clientAddress: null };
+  /** Runs one job (for one tenant, or the deployment) and turns its outcome into a report. */
+  const reported = async (
+    name: string,
+    tenantId: string | null,
+    now: Date,
+    apply: boolean,
+    run: (affect: (count: number, items?: readonly string[]) => void) => Promise<void>,
+  ): Promise<JobReport> => {
+    const result: JobReport = { job: name, tenantId, affected: 0, items: [] };
     try {
-      await job.run({
+      await run((count, items = []) => {
+        result.affected += count;
+        result.items.push(...items);
+      });
+      if (apply && result.affected > 0) {
+        logger.info({ job: name, tenantId, affected: result.affected, now: now.toISOString() }, 'job done');
+      }
+    } catch (error) {
+      if (error instanceof TickAbandoned) {
+        result.abandoned = error.reason;
+      } else {
+        result.error = error instanceof Error ? error.message : String(error);
+        logger.error({ err: error, job: name, tenantId, now: now.toISOString() }, 'job failed; the other jobs and tenants go on');
+      }
+    }
+    return result;
+  };
+
+  /** A chunk may start only in an applying run that is not stopping. */
+  const checkChunkAllowed = (name: string, apply: boolean): void => {
+    if (!apply) {
+      throw new Error(`job ${name} tried to write during a dry run`);
+    }
+    if (stopping) {
+      throw new TickAbandoned('stopping');
+    }
+  };
+
+  const takeJobLock = async (trx: Kysely<Database>): Promise<void> => {
+    if (!(await tryTransactionLock(trx, JOB_LOCK_KEY))) {
+      throw new TickAbandoned('locked');
+    }
+  };
+
+  const runJob = (job: Job, tenantId: string, now: Date, apply: boolean): Promise<JobReport> => {
+    const context: RequestContext = { tenantId, principal: systemPrincipal, requestId: `job:${job.name}:${now.toISOString()}`, clientAddress: null };
+    return reported(job.name, tenantId, now, apply, (affect) =>
+      job.run({
         tenantId,
         now,
         apply,
@@ -124,41 +191,46 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
         chunkSize,
         clock,
         ids,
-        affect: (count, items = []) => {
-          report.affected += count;
-          report.items.push(...items);
-        },
-        transaction: (work) => {
-          if (!apply) {
-            return Promise.reject(new Error(`job ${job.name} tried to write during a dry run`));
-          }
-          if (stopping) {
-            return Promise.reject(new TickAbandoned('stopping'));
-          }
+        affect,
+        transaction: async (work) => {
+          checkChunkAllowed(job.name, apply);
           return inTenantTransaction(db, context, async (repos, trx) => {
-            if (!(await tryTransactionLock(trx, JOB_LOCK_KEY))) {
-              throw new TickAbandoned('locked');
-            }
+            await takeJobLock(trx);
             return work(repos, trx);
           });
         },
-      });
-      if (apply && report.affected > 0) {
-        logger.info({ job: job.name, tenantId, affected: report.affected, now: now.toISOString() }, 'job done');
-      }
-    } catch (error) {
-      if (error instanceof TickAbandoned) {
-        report.abandoned = error.reason;
-      } else {
-        report.error = error instanceof Error ? error.message : String(error);
-        logger.error({ err: error, job: job.name, tenantId, now: now.toISOString() }, 'job failed for a tenant; the other jobs and tenants go on');
-      }
-    }
-    return report;
+      }),
+    );
   };
+
+  const runDeploymentJob = (job: DeploymentJob, now: Date, apply: boolean): Promise<JobReport> =>
+    reported(job.name, null, now, apply, (affect) =>
+      job.run({
+        now,
+        apply,
+        db,
+        logger,
+        affect,
+        transaction: async (work) => {
+          checkChunkAllowed(job.name, apply);
+          return db.transaction().execute(async (trx) => {
+            await takeJobLock(trx);
+            return work(trx);
+          });
+        },
+      }),
+    );
 
   const tick = async (now: Date, apply: boolean): Promise<JobReport[]> => {
     const reports: JobReport[] = [];
+    for (const job of options.deploymentJobs ?? []) {
+      const report = await runDeploymentJob(job, now, apply);
+      reports.push(report);
+      if (report.abandoned !== undefined) {
+        logger.info({ job: job.name, reason: report.abandoned }, 'job tick abandoned');
+        return reports;
+      }
+    }
     const tenantIds = (await tenants.list()).map((tenant) => tenant.tenantId);
     for (const job of jobs) {
       for (const tenantId of tenantIds) {

@@ -8,7 +8,7 @@ export function adminCatalogueRoutes(app: FastifyInstance, { services }: RouteDe
   const api = app.withTypeProvider<ZodTypeProvider>();
   const tags = ['admin: catalogue'];
 
-  api.get('/admin/catalogue/products', { schema: { tags, summary: "The tenant's own products, plans and rules" } }, async (request) => {
+  api.get('/admin/catalogue/products', { config: { action: 'catalogue.read' }, schema: { tags, summary: "The tenant's own products, plans and rules" } }, async (request) => {
     const catalogue = await services.catalogue.getCatalogue(request.context);
     const custom = catalogue.skus.filter((sku) => sku.origin === 'custom');
     const planIds = new Set(custom.flatMap((sku) => sku.servicePlanIds));
@@ -21,7 +21,7 @@ export function adminCatalogueRoutes(app: FastifyInstance, { services }: RouteDe
 
   // The body is validated by the domain (all problems at once, with their place in the file), so
   // the route schema only documents it.
-  api.post('/admin/catalogue', { schema: { body: CustomCatalogueSchema.optional(), tags, summary: 'Import products, service plans and rules (all or nothing)' }, validatorCompiler: () => (data: unknown) => ({ value: data }) }, async (request, reply) => {
+  api.post('/admin/catalogue', { config: { action: 'catalogue.manage' }, schema: { body: CustomCatalogueSchema.optional(), tags, summary: 'Import products, service plans and rules (all or nothing)' }, validatorCompiler: () => (data: unknown) => ({ value: data }) }, async (request, reply) => {
     const data = await services.catalogue.importCustomCatalogue(request.context, request.body);
     return reply.status(201).send({ products: data.skus.length, servicePlans: data.plans.length, rules: data.rules.length });
   });

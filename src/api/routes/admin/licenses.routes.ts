@@ -41,14 +41,16 @@ export function adminLicenseRoutes(app: FastifyInstance, { services }: RouteDeps
   const api = app.withTypeProvider<ZodTypeProvider>();
   const tags = ['admin: licenses'];
 
-  api.get('/admin/licenses', { schema: { tags, summary: 'Products with assigned, available and total licenses summed over their subscriptions' } }, async (request) => ({
+  api.get('/admin/licenses', { config: { action: 'licenses.read' }, schema: { tags, summary: 'Products with assigned, available and total licenses summed over their subscriptions' } }, async (request) => ({
     value: (await services.licenseAdmin.overview(request.context)).map(presentProductOverview),
   }));
 
   api.get(
     '/admin/licenses/:skuId/users',
-    { schema: { params: SkuParamsSchema, querystring: ProductUsersQuerySchema, tags, summary: "A product's licensed users (paged, searchable)" } },
+    { config: { action: 'licenses.read' }, schema: { params: SkuParamsSchema, querystring: ProductUsersQuerySchema, tags, summary: "A product's licensed users (paged, searchable)" } },
     async (request) => {
+      // A product the tenant does not hold (or another tenant's) answers 404, not an empty list.
+      await services.subscriptions.getSubscribedSku(request.context, request.params.skuId);
       const term = request.query.search?.trim();
       const query: UserQuery = {
         filter: { kind: 'assignedLicenseAny', skuId: request.params.skuId },
@@ -81,7 +83,7 @@ export function adminLicenseRoutes(app: FastifyInstance, { services }: RouteDeps
 
   api.post(
     '/admin/licenses/:skuId/assign',
-    { schema: { params: SkuParamsSchema, body: ProductAssignRequestSchema, tags, summary: 'Assign the product to up to 20 users with services switched off' } },
+    { config: { action: 'licenses.assign' }, schema: { params: SkuParamsSchema, body: ProductAssignRequestSchema, tags, summary: 'Assign the product to up to 20 users with services switched off' } },
     async (request, reply) =>
       sendBulk(
         reply,
@@ -96,7 +98,7 @@ export function adminLicenseRoutes(app: FastifyInstance, { services }: RouteDeps
 
   api.post(
     '/admin/licenses/:skuId/unassign',
-    { schema: { params: SkuParamsSchema, body: ProductUnassignRequestSchema, tags, summary: 'Unassign the product from up to 20 users' } },
+    { config: { action: 'licenses.assign' }, schema: { params: SkuParamsSchema, body: ProductUnassignRequestSchema, tags, summary: 'Unassign the product from up to 20 users' } },
     async (request, reply) =>
       sendBulk(
         reply,
@@ -111,18 +113,18 @@ export function adminLicenseRoutes(app: FastifyInstance, { services }: RouteDeps
 
   api.post(
     '/admin/users/manage-licenses',
-    { schema: { body: ManageLicensesRequestSchema, tags, summary: 'Assign more, replace or unassign all for up to 1,000 users; dryRun previews' } },
+    { config: { action: 'licenses.assign' }, schema: { body: ManageLicensesRequestSchema, tags, summary: 'Assign more, replace or unassign all for up to 1,000 users; dryRun previews' } },
     async (request, reply) => sendBulk(reply, await services.licenseAdmin.manageLicenses(request.context, request.body)),
   );
 
-  api.get('/admin/users/:id/licenses', { schema: { params: UserKeyParamsSchema, tags, summary: "One user's licenses and their sources, with an ETag for editing" } }, async (request, reply) => {
+  api.get('/admin/users/:id/licenses', { config: { action: 'licenses.read' }, schema: { params: UserKeyParamsSchema, tags, summary: "One user's licenses and their sources, with an ETag for editing" } }, async (request, reply) => {
     const user = await services.licenseAdmin.getUserLicenses(request.context, request.params.id);
     return reply.header('etag', etagOf(user.version)).send(presentUserLicenses(user));
   });
 
   api.put(
     '/admin/users/:id/licenses',
-    { schema: { params: UserKeyParamsSchema, body: SetUserLicensesRequestSchema, tags, summary: "Set a user's direct licenses; If-Match required (412 when someone changed them meanwhile)" } },
+    { config: { action: 'licenses.assign' }, schema: { params: UserKeyParamsSchema, body: SetUserLicensesRequestSchema, tags, summary: "Set a user's direct licenses; If-Match required (412 when someone changed them meanwhile)" } },
     async (request, reply) => {
       const version = requiredVersion(request);
       const user = await services.licenseAdmin.setUserLicenses(request.context, request.params.id, version, request.body.licenses);
@@ -132,7 +134,7 @@ export function adminLicenseRoutes(app: FastifyInstance, { services }: RouteDeps
 
   api.get(
     '/admin/users/:id/licenses/explain',
-    { schema: { params: UserKeyParamsSchema, querystring: ExplainQuerySchema, tags, summary: 'Every source of a license (or of a service plan) and the merged result' } },
+    { config: { action: 'licenses.read' }, schema: { params: UserKeyParamsSchema, querystring: ExplainQuerySchema, tags, summary: 'Every source of a license (or of a service plan) and the merged result' } },
     async (request) =>
       presentExplanation(
         await services.licenseAdmin.explain(request.context, request.params.id, {
@@ -142,7 +144,7 @@ export function adminLicenseRoutes(app: FastifyInstance, { services }: RouteDeps
       ),
   );
 
-  api.post('/admin/users', { schema: { body: CreateUserWithLicensesRequestSchema, tags, summary: 'Create a user and assign licenses in one transaction' } }, async (request, reply) => {
+  api.post('/admin/users', { config: { action: 'users.create' }, schema: { body: CreateUserWithLicensesRequestSchema, tags, summary: 'Create a user and assign licenses in one transaction' } }, async (request, reply) => {
     const user = await services.users.createUser(request.context, toUserProperties(request.body.user), request.body.licenses);
     return reply.status(201).send(presentUser(user, { full: true }));
   });

@@ -9,7 +9,7 @@ export function adminSubscriptionRoutes(app: FastifyInstance, { services }: Rout
   const api = app.withTypeProvider<ZodTypeProvider>();
   const tags = ['admin: subscriptions'];
 
-  api.get('/admin/subscriptions', { schema: { tags, summary: 'Every subscription (Your products)' } }, async (request) => ({
+  api.get('/admin/subscriptions', { config: { action: 'subscriptions.read' }, schema: { tags, summary: 'Every subscription (Your products)' } }, async (request) => ({
     value: (await services.subscriptions.listSubscriptions(request.context)).map((view) => ({
       ...presentSubscriptionSummary(view.subscription),
       skuPartNumber: view.sku?.skuPartNumber ?? null,
@@ -17,7 +17,7 @@ export function adminSubscriptionRoutes(app: FastifyInstance, { services }: Rout
     })),
   }));
 
-  api.post('/admin/subscriptions', { schema: { body: RecordSubscriptionRequestSchema, tags, summary: 'Record a subscription' } }, async (request, reply) => {
+  api.post('/admin/subscriptions', { config: { action: 'subscriptions.manage' }, schema: { body: RecordSubscriptionRequestSchema, tags, summary: 'Record a subscription' } }, async (request, reply) => {
     const body = request.body;
     const subscription = await services.subscriptions.recordSubscription(request.context, {
       skuId: body.skuId,
@@ -34,13 +34,13 @@ export function adminSubscriptionRoutes(app: FastifyInstance, { services }: Rout
 
   api.post(
     '/admin/subscriptions/:id/add-licenses',
-    { schema: { params: SubscriptionParamsSchema, body: ChangeLicenseCountRequestSchema, tags, summary: 'Add licenses to a subscription' } },
+    { config: { action: 'subscriptions.manage' }, schema: { params: SubscriptionParamsSchema, body: ChangeLicenseCountRequestSchema, tags, summary: 'Add licenses to a subscription' } },
     async (request) => presentSubscriptionSummary(await services.subscriptions.changeLicenseCount(request.context, request.params.id, request.body.count)),
   );
 
   api.post(
     '/admin/subscriptions/:id/remove-licenses',
-    { schema: { params: SubscriptionParamsSchema, body: ChangeLicenseCountRequestSchema, tags, summary: 'Remove licenses (never below what is assigned from the subscription)' } },
+    { config: { action: 'subscriptions.manage' }, schema: { params: SubscriptionParamsSchema, body: ChangeLicenseCountRequestSchema, tags, summary: 'Remove licenses (never below what is assigned from the subscription)' } },
     async (request) => presentSubscriptionSummary(await services.subscriptions.changeLicenseCount(request.context, request.params.id, -request.body.count)),
   );
 }

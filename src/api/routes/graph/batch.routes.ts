@@ -26,13 +26,12 @@ const CONCURRENCY = 4;
  * call reached us (so absolute URLs and the client address match a direct call). A request's own
  * headers never override these.
  */
-const INHERITED_HEADERS = ['authorization', 'x-allot-tenant', 'host', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'user-agent'] as const;
+const INHERITED_HEADERS = ['authorization', 'cookie', 'x-csrf-token', 'host', 'x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'user-agent'] as const;
 
 /** Request headers a batched request may not set: inherited ones, and transport-level ones. */
 const BLOCKED_REQUEST_HEADERS = new Set<string>([
   ...INHERITED_HEADERS,
   'forwarded',
-  'cookie',
   'content-length',
   'transfer-encoding',
   'connection',
@@ -132,6 +131,8 @@ export function batchRoutes(app: FastifyInstance, _deps: RouteDeps): void {
   api.post(
     '/v1.0/$batch',
     {
+      // Each request of the batch is authorized on its own, as if sent directly.
+      config: { action: 'authenticated' },
       schema: {
         body: BatchRequestSchema,
         response: { 200: BatchResponseSchema },

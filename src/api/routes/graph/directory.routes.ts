@@ -18,19 +18,19 @@ export function directoryRoutes(app: FastifyInstance, { services, urls }: RouteD
   const api = app.withTypeProvider<ZodTypeProvider>();
   const asDeleted = (user: LicensedUser['user']) => ({ '@odata.type': '#microsoft.graph.user', ...presentUser({ user, assignments: [], catalogue: emptyCatalogue }, { full: true }) });
 
-  api.get('/v1.0/directory/deletedItems/microsoft.graph.user', { schema: { tags: ['directory'], summary: 'Users deleted in the last 30 days' } }, async (request) => {
+  api.get('/v1.0/directory/deletedItems/microsoft.graph.user', { config: { action: 'users.read' }, schema: { tags: ['directory'], summary: 'Users deleted in the last 30 days' } }, async (request) => {
     const users = await services.users.listDeletedUsers(request.context);
     return { '@odata.context': graphContext(urls, request, 'users'), value: users.map(asDeleted) };
   });
 
-  api.get('/v1.0/directory/deletedItems/:id', { schema: { params: DeletedItemParamsSchema, tags: ['directory'], summary: 'A deleted user' } }, async (request) => {
+  api.get('/v1.0/directory/deletedItems/:id', { config: { action: 'users.read' }, schema: { params: DeletedItemParamsSchema, tags: ['directory'], summary: 'A deleted user' } }, async (request) => {
     const user = await services.users.getDeletedUser(request.context, request.params.id);
     return { '@odata.context': graphContext(urls, request, 'directory/deletedItems/$entity'), ...asDeleted(user) };
   });
 
   api.post(
     '/v1.0/directory/deletedItems/:id/restore',
-    { schema: { params: DeletedItemParamsSchema, tags: ['directory'], summary: 'Restore a deleted user; licenses are re-applied where seats allow' } },
+    { config: { action: 'users.restore' }, schema: { params: DeletedItemParamsSchema, tags: ['directory'], summary: 'Restore a deleted user; licenses are re-applied where seats allow' } },
     async (request) => {
       const { user, notRestored } = await services.users.restoreUser(request.context, request.params.id);
       return {
@@ -43,12 +43,12 @@ export function directoryRoutes(app: FastifyInstance, { services, urls }: RouteD
     },
   );
 
-  api.delete('/v1.0/directory/deletedItems/:id', { schema: { params: DeletedItemParamsSchema, tags: ['directory'], summary: 'Permanently delete a deleted user' } }, async (request, reply) => {
+  api.delete('/v1.0/directory/deletedItems/:id', { config: { action: 'users.purge' }, schema: { params: DeletedItemParamsSchema, tags: ['directory'], summary: 'Permanently delete a deleted user' } }, async (request, reply) => {
     await services.users.purgeDeletedUser(request.context, request.params.id);
     return reply.status(204).send();
   });
 
-  api.get('/v1.0/organization', { schema: { tags: ['organization'], summary: 'The organization (tenant)' } }, async (request) => {
+  api.get('/v1.0/organization', { config: { action: 'organization.read' }, schema: { tags: ['organization'], summary: 'The organization (tenant)' } }, async (request) => {
     const tenant = await services.tenants.getTenant(request.context.tenantId);
     const skus = await services.subscriptions.listSubscribedSkus(request.context);
     const assignedPlans = skus

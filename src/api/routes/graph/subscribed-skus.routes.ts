@@ -13,7 +13,7 @@ const SUBSCRIPTION_PROPERTIES = ['id', 'commerceSubscriptionId', 'createdDateTim
 export function subscribedSkuRoutes(app: FastifyInstance, { services, urls }: RouteDeps): void {
   const api = app.withTypeProvider<ZodTypeProvider>();
 
-  api.get('/v1.0/subscribedSkus', { schema: { querystring: ODataQuerySchema, tags: ['subscribedSkus'], summary: 'List the products the organization has subscribed to' } }, async (request) => {
+  api.get('/v1.0/subscribedSkus', { config: { action: 'subscriptions.read' }, schema: { querystring: ODataQuerySchema, tags: ['subscribedSkus'], summary: 'List the products the organization has subscribed to' } }, async (request) => {
     const select = parseSelect(request.query.$select, SUBSCRIBED_SKU_PROPERTIES, 'subscribedSku');
     const tenant = await services.tenants.getTenant(request.context.tenantId);
     const views = await services.subscriptions.listSubscribedSkus(request.context);
@@ -25,7 +25,7 @@ export function subscribedSkuRoutes(app: FastifyInstance, { services, urls }: Ro
 
   api.get(
     '/v1.0/subscribedSkus/:id',
-    { schema: { params: z.object({ id: z.string().max(100) }), querystring: ODataQuerySchema, tags: ['subscribedSkus'], summary: 'Get one subscribed product by {tenantId}_{skuId}' } },
+    { config: { action: 'subscriptions.read' }, schema: { params: z.object({ id: z.string().max(100) }), querystring: ODataQuerySchema, tags: ['subscribedSkus'], summary: 'Get one subscribed product by {tenantId}_{skuId}' } },
     async (request) => {
       const select = parseSelect(request.query.$select, SUBSCRIBED_SKU_PROPERTIES, 'subscribedSku');
       const tenant = await services.tenants.getTenant(request.context.tenantId);
@@ -42,7 +42,7 @@ export function subscribedSkuRoutes(app: FastifyInstance, { services, urls }: Ro
     },
   );
 
-  api.get('/v1.0/directory/subscriptions', { schema: { querystring: ODataQuerySchema, tags: ['directory'], summary: 'List the organization\'s subscriptions (companySubscription)' } }, async (request) => {
+  api.get('/v1.0/directory/subscriptions', { config: { action: 'subscriptions.read' }, schema: { querystring: ODataQuerySchema, tags: ['directory'], summary: 'List the organization\'s subscriptions (companySubscription)' } }, async (request) => {
     const select = parseSelect(request.query.$select, SUBSCRIPTION_PROPERTIES, 'companySubscription');
     const views = await services.subscriptions.listSubscriptions(request.context);
     return {
@@ -53,7 +53,7 @@ export function subscribedSkuRoutes(app: FastifyInstance, { services, urls }: Ro
 
   api.get(
     '/v1.0/directory/subscriptions/:id',
-    { schema: { params: z.object({ id: z.string().max(200) }), querystring: ODataQuerySchema, tags: ['directory'], summary: 'Get a subscription by id or commerceSubscriptionId' } },
+    { config: { action: 'subscriptions.read' }, schema: { params: z.object({ id: z.string().max(200) }), querystring: ODataQuerySchema, tags: ['directory'], summary: 'Get a subscription by id or commerceSubscriptionId' } },
     async (request) => {
       const select = parseSelect(request.query.$select, SUBSCRIPTION_PROPERTIES, 'companySubscription');
       // Either key works, as Graph accepts both the id and the commerceSubscriptionId.

@@ -54,7 +54,7 @@ export function userRoutes(app: FastifyInstance, { services, urls }: RouteDeps):
 
   api.get(
     '/v1.0/users',
-    { schema: { querystring: UserListQuerySchema, tags: ['users'], summary: 'List users ($filter, $search, $select, $orderby, $top, $count, $skiptoken)' } },
+    { config: { action: 'users.read' }, schema: { querystring: UserListQuerySchema, tags: ['users'], summary: 'List users ($filter, $search, $select, $orderby, $top, $count, $skiptoken)' } },
     async (request) => {
       const query = parseQuery(request.query, request.headers, request.url);
       const result = await services.users.listUsers(request.context, query);
@@ -79,7 +79,7 @@ export function userRoutes(app: FastifyInstance, { services, urls }: RouteDeps):
     },
   );
 
-  api.get('/v1.0/users/$count', { schema: { querystring: UserListQuerySchema, tags: ['users'], summary: 'Number of users (text/plain; needs ConsistencyLevel: eventual)' } }, async (request, reply) => {
+  api.get('/v1.0/users/$count', { config: { action: 'users.read' }, schema: { querystring: UserListQuerySchema, tags: ['users'], summary: 'Number of users (text/plain; needs ConsistencyLevel: eventual)' } }, async (request, reply) => {
     // Graph answers /$count only as an advanced query.
     const query = parseQuery({ ...request.query, $count: 'true' }, request.headers, request.url);
     if (!query.count) {
@@ -88,8 +88,8 @@ export function userRoutes(app: FastifyInstance, { services, urls }: RouteDeps):
     return reply.type('text/plain').send(String(await services.users.countUsers(request.context, query)));
   });
 
-  api.post('/v1.0/users', { schema: { body: CreateUserRequestSchema, tags: ['users'], summary: 'Create a user' } }, async (request, reply) => {
-    const created = await services.users.createUser(request.context, toUserProperties(request.body));
+  api.post('/v1.0/users', { config: { action: 'users.create' }, schema: { body: CreateUserRequestSchema, tags: ['users'], summary: 'Create a user' } }, async (request, reply) => {
+    const created = await services.users.createUser(request.context, toUserProperties(request.body), [], request.body.passwordProfile);
     const location = `${urls.base(request)}/v1.0/users/${created.user.userId}`;
     return reply
       .status(201)
@@ -97,26 +97,26 @@ export function userRoutes(app: FastifyInstance, { services, urls }: RouteDeps):
       .send({ '@odata.context': graphContext(urls, request, 'users/$entity'), ...presentUser(created, { full: true }) });
   });
 
-  api.get('/v1.0/users/:id', { schema: { params: UserKeyParamsSchema, querystring: ODataQuerySchema, tags: ['users'], summary: 'Get a user by id or userPrincipalName' } }, async (request) => {
+  api.get('/v1.0/users/:id', { config: { action: 'users.read' }, schema: { params: UserKeyParamsSchema, querystring: ODataQuerySchema, tags: ['users'], summary: 'Get a user by id or userPrincipalName' } }, async (request) => {
     const select = parseSelect(request.query.$select, USER_PROPERTIES, 'user');
     const user = await services.licensing.getLicensedUser(request.context, request.params.id);
     return { '@odata.context': graphContext(urls, request, select ? `users(${select.join(',')})/$entity` : 'users/$entity'), ...presentUser(user, select ? { select } : {}) };
   });
 
-  api.patch('/v1.0/users/:id', { schema: { params: UserKeyParamsSchema, body: UpdateUserRequestSchema, tags: ['users'], summary: 'Update a user' } }, async (request, reply) => {
-    const { passwordProfile: _ignored, ...patch } = request.body;
-    await services.users.updateUser(request.context, request.params.id, patch);
+  api.patch('/v1.0/users/:id', { config: { action: 'users.update' }, schema: { params: UserKeyParamsSchema, body: UpdateUserRequestSchema, tags: ['users'], summary: 'Update a user' } }, async (request, reply) => {
+    const { passwordProfile, ...patch } = request.body;
+    await services.users.updateUser(request.context, request.params.id, patch, passwordProfile);
     return reply.status(204).send();
   });
 
-  api.delete('/v1.0/users/:id', { schema: { params: UserKeyParamsSchema, tags: ['users'], summary: 'Delete a user (restorable for 30 days; frees its licenses at once)' } }, async (request, reply) => {
+  api.delete('/v1.0/users/:id', { config: { action: 'users.delete' }, schema: { params: UserKeyParamsSchema, tags: ['users'], summary: 'Delete a user (restorable for 30 days; frees its licenses at once)' } }, async (request, reply) => {
     await services.users.deleteUser(request.context, request.params.id);
     return reply.status(204).send();
   });
 
   api.post(
     '/v1.0/users/:id/assignLicense',
-    { schema: { params: UserKeyParamsSchema, body: AssignLicenseRequestSchema, tags: ['users'], summary: 'Add and remove direct licenses of a user in one atomic change' } },
+    { config: { action: 'licenses.assign' }, schema: { params: UserKeyParamsSchema, body: AssignLicenseRequestSchema, tags: ['users'], summary: 'Add and remove direct licenses of a user in one atomic change' } },
     async (request) => {
       const user = await services.licensing.assignLicense(request.context, {
         userKey: request.params.id,
@@ -127,7 +127,7 @@ export function userRoutes(app: FastifyInstance, { services, urls }: RouteDeps):
     },
   );
 
-  api.get('/v1.0/users/:id/licenseDetails', { schema: { params: UserKeyParamsSchema, tags: ['users'], summary: 'The licenses a user holds, with each service plan\'s status' } }, async (request) => {
+  api.get('/v1.0/users/:id/licenseDetails', { config: { action: 'licenses.read' }, schema: { params: UserKeyParamsSchema, tags: ['users'], summary: 'The licenses a user holds, with each service plan\'s status' } }, async (request) => {
     const user = await services.licensing.getLicensedUser(request.context, request.params.id);
     return { '@odata.context': graphContext(urls, request, `users('${user.user.userId}')/licenseDetails`), value: presentLicenseDetails(user) };
   });

@@ -1,0 +1,32 @@
+import type { FastifyRequest } from 'fastify';
+import { REDEEM_PATH } from './routes/graph/invitations.routes.js';
+
+/** The redeem path however it is spelled (trailing slash, repeated slashes, case). */
+const REDEEM = new RegExp(`^/*${REDEEM_PATH.slice(1)}/*$`, 'i');
+
+/**
+ * The URL as logged: an invitation's redeem link carries its secret in the query string, so the
+ * query of /redeem — and of any URL with an `invitation` parameter, e.g. a link pasted on the
+ * wrong path — is left out of the logs.
+ */
+export function loggedUrl(url: string): string {
+  const queryAt = url.indexOf('?');
+  if (queryAt === -1) {
+    return url;
+  }
+  const path = url.slice(0, queryAt);
+  const hasSecret = REDEEM.test(path) || new URLSearchParams(url.slice(queryAt + 1)).has('invitation');
+  return hasSecret ? `${path}?[redacted]` : url;
+}
+
+/** Fastify's own request serializer, with the URL passed through loggedUrl (logger option `serializers.req`). */
+export function requestSerializer(request: FastifyRequest): Record<string, unknown> {
+  return {
+    method: request.method,
+    url: loggedUrl(request.url),
+    version: request.headers['accept-version'],
+    host: request.host,
+    remoteAddress: request.ip,
+    remotePort: request.socket.remotePort,
+  };
+}

@@ -1,0 +1,163 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DeclaredRoute } from '../../src/api/plugins/authentication.js';
+import { ROLES } from '../../src/domain/authorization.js';
+import { createLicensingTenant, FLEET, MS, type LicensingTenant } from '../support/fixtures.js';
+import { createTestApp, TEST_PASSWORD, testContext, type TestApp } from '../support/test-app.js';
+
+/**
+ * Every mutating route, called with a request that succeeds, leaves at least one audit row in the
+ * same tenant. The route list comes from the server: a new mutating route without a case here
+ * fails the first test. Public routes (sign-in, sign-out, token endpoint, invitation redemption)
+ * change no directory data through an admin and are covered by their own tests.
+ */
+
+interface Call {
+  url: string;
+  payload?: unknown;
+  headers?: Record<string, string>;
+}
+
+let t: TestApp;
+let tenant: LicensingTenant;
+let domain: string;
+
+const fresh = (alias: string) => tenant.user(`${alias}-${Math.random().toString(36).slice(2, 8)}`);
+const newUserBody = (alias: string) => ({ accountEnabled: true, displayName: alias, mailNickname: alias, usageLocation: 'NL', userPrincipalName: `${alias}-${Math.random().toString(36).slice(2, 8)}@${domain}` });
+
+/** One successful request per mutating route. */
+const CASES: Record<string, () => Promise<Call>> = {
+  'POST /v1.0/users': async () => ({ url: '/v1.0/users', payload: newUserBody('created') }),
+  'PATCH /v1.0/users/:id': async () => ({ url: `/v1.0/users/${await fresh('patched')}`, payload: { jobTitle: 'Auditor' } }),
+  'DELETE /v1.0/users/:id': async () => ({ url: `/v1.0/users/${await fresh('deleted')}` }),
+  'POST /v1.0/users/:id/assignLicense': async () => ({ url: `/v1.0/users/${await fresh('assigned')}/assignLicense`, payload: { addLicenses: [{ skuId: FLEET.standard, disabledPlans: [] }], removeLicenses: [] } }),
+  'POST /v1.0/directory/deletedItems/:id/restore': async () => {
+    const user = await fresh('restored');
+    await t.services.users.deleteUser(testContext(tenant.tenantId), user);
+    return { url: `/v1.0/directory/deletedItems/${user}/restore` };
+  },
+  'DELETE /v1.0/directory/deletedItems/:id': async () => {
+    const user = await fresh('purged');
+    await t.services.users.deleteUser(testContext(tenant.tenantId), user);
+    return { url: `/v1.0/directory/deletedItems/${user}` };
+  },
+  'POST /v1.0/$batch': async () => ({
+    url: '/v1.0/$batch',
+    payload: { requests: [{ id: '1', method: 'PATCH', url: `/users/${await fresh('batched')}`, headers: { 'content-type': 'application/json' }, body: { department: 'Audit' } }] },
+  }),
+  'POST /admin/licenses/:skuId/assign': async () => ({ url: `/admin/licenses/${FLEET.standard}/assign`, payload: { userIds: [await fresh('product-assign')] } }),
+  'POST /admin/licenses/:skuId/unassign': async () => {
+    const user = await fresh('product-unassign');
+    await t.services.licensing.assignLicense(testContext(tenant.tenantId), { userKey: user, add: [{ skuId: FLEET.standard, disabledPlans: [] }], remove: [] });
+    return { url: `/admin/licenses/${FLEET.standard}/unassign`, payload: { userIds: [user] } };
+  },
+  'POST /admin/users/manage-licenses': async () => ({ url: '/admin/users/manage-licenses', payload: { userIds: [await fresh('bulk')], mode: 'addMore', licenses: [{ skuId: FLEET.standard, disabledPlans: [] }] } }),
+  'PUT /admin/users/:id/licenses': async () => {
+    const user = await fresh('versioned');
+    const current = await t.inject({ method: 'GET', url: `/admin/users/${user}/licenses` });
+    return { url: `/admin/users/${user}/licenses`, payload: { licenses: [{ skuId: FLEET.standard, disabledPlans: [] }] }, headers: { 'if-match': String(current.headers.etag) } };
+  },
+  'POST /admin/users': async () => ({ url: '/admin/users', payload: { user: newUserBody('with-licenses'), licenses: [{ skuId: FLEET.standard, disabledPlans: [] }] } }),
+  'POST /admin/subscriptions': async () => ({ url: '/admin/subscriptions', payload: { skuId: MS.e5, totalLicenses: 2 } }),
+  'POST /admin/subscriptions/:id/add-licenses': async () => ({ url: `/admin/subscriptions/${await subscriptionOf(MS.e3)}/add-licenses`, payload: { count: 1 } }),
+  'POST /admin/subscriptions/:id/remove-licenses': async () => ({ url: `/admin/subscriptions/${await subscriptionOf(MS.e3)}/remove-licenses`, payload: { count: 1 } }),
+  'POST /admin/catalogue': async () => ({
+    url: '/admin/catalogue',
+    payload: {
+      products: [{ skuId: 'c0ffee00-0000-4000-8000-000000000001', skuPartNumber: 'AUDITED_PRODUCT', displayName: 'Audited product', servicePlans: ['c0ffee00-0000-4000-8000-0000000000a1'] }],
+      servicePlans: [{ servicePlanId: 'c0ffee00-0000-4000-8000-0000000000a1', servicePlanName: 'AUDITED_PLAN', friendlyName: 'Audited plan' }],
+      rules: [],
+    },
+  }),
+  'POST /v1.0/roleManagement/directory/roleAssignments': async () => ({
+    url: '/v1.0/roleManagement/directory/roleAssignments',
+    payload: { principalId: await fresh('role-holder'), roleDefinitionId: ROLES['Global Reader'], directoryScopeId: '/' },
+  }),
+  'DELETE /v1.0/roleManagement/directory/roleAssignments/:id': async () => {
+    const created = await t.inject({
+      method: 'POST',
+      url: '/v1.0/roleManagement/directory/roleAssignments',
+      payload: { principalId: await fresh('role-removed'), roleDefinitionId: ROLES['Global Reader'], directoryScopeId: '/' },
+    });
+    return { url: `/v1.0/roleManagement/directory/roleAssignments/${created.json<{ id: string }>().id}` };
+  },
+  'POST /admin/apps': async () => ({ url: '/admin/apps', payload: { displayName: 'Audited app', permissions: ['User.Read.All'] } }),
+  'PATCH /admin/apps/:appId': async () => ({ url: `/admin/apps/${await newApp()}`, payload: { displayName: 'Renamed app' } }),
+  'DELETE /admin/apps/:appId': async () => ({ url: `/admin/apps/${await newApp()}` }),
+  'POST /admin/apps/:appId/secrets': async () => ({ url: `/admin/apps/${await newApp()}/secrets`, payload: { displayName: 'ci' } }),
+  'DELETE /admin/apps/:appId/secrets/:keyId': async () => {
+    const appId = await newApp();
+    const secret = await t.services.apps.addSecret(testContext(tenant.tenantId), appId, {});
+    return { url: `/admin/apps/${appId}/secrets/${secret.keyId}` };
+  },
+  'POST /admin/apps/signing-keys/rotate': async () => ({ url: '/admin/apps/signing-keys/rotate' }),
+  'DELETE /admin/users/:id/password': async () => {
+    const admin = await t.services.admins.create(testContext(tenant.tenantId), { userPrincipalName: `inviter-${Math.random().toString(36).slice(2, 8)}@${domain}`, displayName: 'Inviter', roles: ['Guest Inviter'] });
+    return { url: `/admin/users/${admin.userId}/password` };
+  },
+  // /me is the signed-in admin's own account: a session, not an app token.
+  'POST /v1.0/me/changePassword': async () => ({
+    url: '/v1.0/me/changePassword',
+    payload: { currentPassword: TEST_PASSWORD, newPassword: 'Another-Horse-Battery-7' },
+    headers: (await t.adminHeaders(tenant.tenantId, ['Global Reader'])).headers,
+  }),
+  // A real change: an unchanged setting writes no audit row.
+  'PATCH /admin/settings': async () => ({ url: '/admin/settings', payload: { guestLicensingRequiresGlobalAdmin: false } }),
+  'POST /v1.0/invitations': async () => ({ url: '/v1.0/invitations', payload: { invitedUserEmailAddress: `guest-${Math.random().toString(36).slice(2, 8)}@fabrikam.example`, inviteRedirectUrl: 'https://myapps.example/' } }),
+};
+
+const newApp = async (): Promise<string> => (await t.services.apps.create(testContext(tenant.tenantId), { displayName: 'Audited app', permissions: [] })).appId;
+
+async function subscriptionOf(skuId: string): Promise<string> {
+  const views = await t.services.subscriptions.listSubscriptions(testContext(tenant.tenantId));
+  return views.find((view) => view.subscription.skuId === skuId)?.subscription.subscriptionId ?? '';
+}
+
+const auditCount = async (): Promise<number> =>
+  (await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_log WHERE tenant_id = ${tenant.tenantId}`.execute(t.handle.db)).rows[0]?.n ?? 0;
+
+const mutating = (): DeclaredRoute[] => t.app.declaredRoutes.filter((route) => !route.public && ['POST', 'PATCH', 'PUT', 'DELETE'].includes(route.method));
+
+beforeAll(async () => {
+  t = await createTestApp();
+  tenant = await createLicensingTenant(t.services, { [FLEET.standard]: 100 });
+  domain = (await t.services.tenants.getTenant(tenant.tenantId)).domains[0]?.domain ?? '';
+});
+afterAll(async () => {
+  await t.close();
+});
+
+describe('audit coverage', () => {
+  it('knows a successful request for every mutating route the server registers', () => {
+    const missing = mutating()
+      .map((route) => `${route.method} ${route.url}`)
+      .filter((key) => CASES[key] === undefined);
+    expect(missing).toEqual([]);
+  });
+
+  it('every mutating route leaves at least one audit entry', async () => {
+    for (const route of mutating()) {
+      const key = `${route.method} ${route.url}`;
+      const build = CASES[key];
+      if (build === undefined) {
+        continue;
+      }
+      const call = await build();
+      const before = await auditCount();
+      const response = await t.inject({
+        method: route.method as 'POST',
+        url: call.url,
+        tenant: tenant.tenantId,
+        ...(call.headers ? { headers: call.headers } : {}),
+        ...(call.payload === undefined ? {} : { payload: call.payload as Record<string, unknown> }),
+      });
+      expect(response.statusCode, `${key}: ${response.body}`).toBeLessThan(300);
+      expect(await auditCount(), key).toBeGreaterThan(before);
+    }
+  });
+
+  it('refuses to rewrite or erase the record', async () => {
+    await expect(sql`UPDATE audit_log SET activity = 'forged' WHERE tenant_id = ${tenant.tenantId}`.execute(t.handle.db)).rejects.toThrow(/append-only/);
+    await expect(sql`DELETE FROM audit_log WHERE tenant_id = ${tenant.tenantId}`.execute(t.handle.db)).rejects.toThrow(/append-only/);
+  });
+});
