@@ -29,3 +29,11 @@ export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
   }
   return (results ?? []).filter((result) => result.status === 'Success').map((result) => result.migrationName);
 }
+
+/** Applies migrations up to and including `name` (tests of a migration over existing data). */
+export async function migrateTo(db: Kysely<Database>, name: string): Promise<void> {
+  const { error } = await new Migrator({ db, provider }).migrateTo(name);
+  if (error) {
+    throw new Error(`Migration to ${name} failed`, { cause: error });
+  }
+}

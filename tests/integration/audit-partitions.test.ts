@@ -110,6 +110,7 @@ describe(`audit log partitions on ${testEngine()}`, () => {
       sql`TRUNCATE audit_log_y2032m03`,
       sql`UPDATE audit_log_default SET activity = 'Nothing happened'`,
       sql`DELETE FROM audit_log_default`,
+      sql`TRUNCATE audit_log_default`,
     ];
     for (const statement of refused) {
       await expect(statement.execute(handle.db)).rejects.toThrow(/append-only/);
@@ -167,7 +168,9 @@ describe(`audit partition job on ${testEngine()}`, () => {
       logger: { info: () => undefined, warn: (fields) => warnings.push(fields), error: () => undefined },
     });
     expect((await jobs.runOnce())[0]).toMatchObject({ affected: 2, items: ['created audit_log_y2037m05', 'created audit_log_y2037m06'] });
-    expect((await jobs.runOnce())[0]).toMatchObject({ affected: 0, error: undefined });
+    const [again] = await jobs.runOnce();
+    expect(again?.affected).toBe(0);
+    expect(again?.error).toBeUndefined();
     expect(warnings).toEqual([{ partitions: ['audit_log_y2037m04'] }]);
   });
 

@@ -133,6 +133,17 @@ const statements = [
   `CREATE INDEX audit_log_time_idx2 ON audit_log (tenant_id, occurred_at DESC, audit_id DESC)`,
   `CREATE INDEX audit_log_target_idx2 ON audit_log (tenant_id, target_id, occurred_at)`,
   `CREATE INDEX audit_log_actor_idx ON audit_log (tenant_id, actor_id, occurred_at)`,
+  // The default partition is a table of its own: TRUNCATE triggers are not inherited.
+  `CREATE TRIGGER audit_log_default_no_truncate BEFORE TRUNCATE ON audit_log_default
+     FOR EACH STATEMENT EXECUTE FUNCTION audit_log_refuse_change()`,
+  // Existing rows get their own monthly partitions (UTC months), so retention can drop them whole.
+  `DO $$ DECLARE month timestamp; name text; BEGIN
+     FOR month IN SELECT DISTINCT date_trunc('month', occurred_at AT TIME ZONE 'UTC') FROM audit_log_v1 ORDER BY 1 LOOP
+       name := 'audit_log_' || to_char(month, '"y"YYYY"m"MM');
+       EXECUTE format('CREATE TABLE %I (LIKE audit_log INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', name);
+       EXECUTE format('CREATE TRIGGER %I BEFORE TRUNCATE ON %I FOR EACH STATEMENT EXECUTE FUNCTION audit_log_refuse_change()', name || '_no_truncate', name);
+       EXECUTE format('ALTER TABLE audit_log ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)', name, month AT TIME ZONE 'UTC', (month + interval '1 month') AT TIME ZONE 'UTC');
+     END LOOP; END $$`,
   `INSERT INTO audit_log (tenant_id, audit_id, occurred_at, category, activity, result, actor_type, actor_id, actor_name,
      target_type, target_id, target_name, changes, details, request_id, client_address)
    SELECT tenant_id, audit_id, occurred_at, category, activity, result, actor_type, actor_id, actor_name,

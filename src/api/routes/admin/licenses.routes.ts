@@ -145,7 +145,7 @@ export function adminLicenseRoutes(app: FastifyInstance, { services }: RouteDeps
   );
 
   api.post('/admin/users', { config: { action: 'users.create' }, schema: { body: CreateUserWithLicensesRequestSchema, tags, summary: 'Create a user and assign licenses in one transaction' } }, async (request, reply) => {
-    const user = await services.users.createUser(request.context, toUserProperties(request.body.user), request.body.licenses);
+    const user = await services.users.createUser(request.context, toUserProperties(request.body.user), request.body.licenses, request.body.user.passwordProfile);
     return reply.status(201).send(presentUser(user, { full: true }));
   });
 }
