@@ -5,7 +5,7 @@ import { APP_PERMISSIONS } from '../../src/domain/authorization.js';
 import { createLicensingTenant, type LicensingTenant } from '../support/fixtures.js';
 import { expectGraphError } from '../support/graph-error.js';
 import { createClient, expectOAuthError, GRAPH_SCOPE, requestToken, tokenFor } from '../support/oauth.js';
-import { createTestApp, TEST_NOW, type TestApp } from '../support/test-app.js';
+import { createTestApp, TEST_NOW, testContext, type TestApp } from '../support/test-app.js';
 
 /** The admin API of app registrations: CRUD, client secrets shown once and stored hashed, audit rows, permissions. */
 
@@ -197,6 +197,18 @@ describe('who may manage apps', () => {
     const none = await t.appHeaders(a.tenantId, []);
     expectGraphError(await t.app.inject({ method: 'GET', url: '/admin/apps', headers: none }), 403, 'Authorization_RequestDenied');
     const writer = await t.appHeaders(a.tenantId, ['Application.ReadWrite.All']);
-    expect((await t.app.inject({ method: 'POST', url: '/admin/apps', headers: writer, payload: { displayName: 'By app', permissions: [...APP_PERMISSIONS].slice(0, 1) } })).statusCode).toBe(201);
+    expect((await t.app.inject({ method: 'POST', url: '/admin/apps', headers: writer, payload: { displayName: 'By app', permissions: ['Application.ReadWrite.All'] } })).statusCode).toBe(201);
+  });
+
+  it('an app cannot create, widen or take a secret of an app with permissions it does not hold', async () => {
+    const writer = await t.appHeaders(a.tenantId, ['Application.ReadWrite.All']);
+    const wider = await t.app.inject({ method: 'POST', url: '/admin/apps', headers: writer, payload: { displayName: 'Escalation', permissions: ['Directory.ReadWrite.All'] } });
+    expectGraphError(wider, 403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
+    expect(wider.json<{ error: { details: { message: string }[] } }>().error.details[0]?.message).toContain('Directory.ReadWrite.All');
+    const strong = await t.services.apps.create(testContext(a.tenantId), { displayName: 'Strong', permissions: [...APP_PERMISSIONS] });
+    expectGraphError(await t.app.inject({ method: 'POST', url: `/admin/apps/${strong.appId}/secrets`, headers: writer, payload: {} }), 403, 'Authorization_RequestDenied');
+    const weak = await t.services.apps.create(testContext(a.tenantId), { displayName: 'Weak', permissions: [] });
+    expectGraphError(await t.app.inject({ method: 'PATCH', url: `/admin/apps/${weak.appId}`, headers: writer, payload: { permissions: ['User.ReadWrite.All'] } }), 403, 'Authorization_RequestDenied');
+    expect((await t.services.apps.get(testContext(a.tenantId), weak.appId)).permissions).toEqual([]);
   });
 });

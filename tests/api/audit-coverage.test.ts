@@ -26,8 +26,8 @@ const fresh = (alias: string) => tenant.user(`${alias}-${Math.random().toString(
 const newUserBody = (alias: string) => ({ accountEnabled: true, displayName: alias, mailNickname: alias, usageLocation: 'NL', userPrincipalName: `${alias}-${Math.random().toString(36).slice(2, 8)}@${domain}` });
 
 /** One successful request per mutating route. */
-const CASES: Record<string, () => Promise<Call>> = {
-  'POST /v1.0/users': async () => ({ url: '/v1.0/users', payload: newUserBody('created') }),
+const CASES: Record<string, () => Call | Promise<Call>> = {
+  'POST /v1.0/users': () => ({ url: '/v1.0/users', payload: newUserBody('created') }),
   'PATCH /v1.0/users/:id': async () => ({ url: `/v1.0/users/${await fresh('patched')}`, payload: { jobTitle: 'Auditor' } }),
   'DELETE /v1.0/users/:id': async () => ({ url: `/v1.0/users/${await fresh('deleted')}` }),
   'POST /v1.0/users/:id/assignLicense': async () => ({ url: `/v1.0/users/${await fresh('assigned')}/assignLicense`, payload: { addLicenses: [{ skuId: FLEET.standard, disabledPlans: [] }], removeLicenses: [] } }),
@@ -57,11 +57,11 @@ const CASES: Record<string, () => Promise<Call>> = {
     const current = await t.inject({ method: 'GET', url: `/admin/users/${user}/licenses` });
     return { url: `/admin/users/${user}/licenses`, payload: { licenses: [{ skuId: FLEET.standard, disabledPlans: [] }] }, headers: { 'if-match': String(current.headers.etag) } };
   },
-  'POST /admin/users': async () => ({ url: '/admin/users', payload: { user: newUserBody('with-licenses'), licenses: [{ skuId: FLEET.standard, disabledPlans: [] }] } }),
-  'POST /admin/subscriptions': async () => ({ url: '/admin/subscriptions', payload: { skuId: MS.e5, totalLicenses: 2 } }),
+  'POST /admin/users': () => ({ url: '/admin/users', payload: { user: newUserBody('with-licenses'), licenses: [{ skuId: FLEET.standard, disabledPlans: [] }] } }),
+  'POST /admin/subscriptions': () => ({ url: '/admin/subscriptions', payload: { skuId: MS.e5, totalLicenses: 2 } }),
   'POST /admin/subscriptions/:id/add-licenses': async () => ({ url: `/admin/subscriptions/${await subscriptionOf(MS.e3)}/add-licenses`, payload: { count: 1 } }),
   'POST /admin/subscriptions/:id/remove-licenses': async () => ({ url: `/admin/subscriptions/${await subscriptionOf(MS.e3)}/remove-licenses`, payload: { count: 1 } }),
-  'POST /admin/catalogue': async () => ({
+  'POST /admin/catalogue': () => ({
     url: '/admin/catalogue',
     payload: {
       products: [{ skuId: 'c0ffee00-0000-4000-8000-000000000001', skuPartNumber: 'AUDITED_PRODUCT', displayName: 'Audited product', servicePlans: ['c0ffee00-0000-4000-8000-0000000000a1'] }],
@@ -81,7 +81,7 @@ const CASES: Record<string, () => Promise<Call>> = {
     });
     return { url: `/v1.0/roleManagement/directory/roleAssignments/${created.json<{ id: string }>().id}` };
   },
-  'POST /admin/apps': async () => ({ url: '/admin/apps', payload: { displayName: 'Audited app', permissions: ['User.Read.All'] } }),
+  'POST /admin/apps': () => ({ url: '/admin/apps', payload: { displayName: 'Audited app', permissions: ['User.Read.All'] } }),
   'PATCH /admin/apps/:appId': async () => ({ url: `/admin/apps/${await newApp()}`, payload: { displayName: 'Renamed app' } }),
   'DELETE /admin/apps/:appId': async () => ({ url: `/admin/apps/${await newApp()}` }),
   'POST /admin/apps/:appId/secrets': async () => ({ url: `/admin/apps/${await newApp()}/secrets`, payload: { displayName: 'ci' } }),
@@ -90,7 +90,7 @@ const CASES: Record<string, () => Promise<Call>> = {
     const secret = await t.services.apps.addSecret(testContext(tenant.tenantId), appId, {});
     return { url: `/admin/apps/${appId}/secrets/${secret.keyId}` };
   },
-  'POST /admin/apps/signing-keys/rotate': async () => ({ url: '/admin/apps/signing-keys/rotate' }),
+  'POST /admin/apps/signing-keys/rotate': () => ({ url: '/admin/apps/signing-keys/rotate' }),
   'DELETE /admin/users/:id/password': async () => {
     const admin = await t.services.admins.create(testContext(tenant.tenantId), { userPrincipalName: `inviter-${Math.random().toString(36).slice(2, 8)}@${domain}`, displayName: 'Inviter', roles: ['Guest Inviter'] });
     return { url: `/admin/users/${admin.userId}/password` };
@@ -102,8 +102,8 @@ const CASES: Record<string, () => Promise<Call>> = {
     headers: (await t.adminHeaders(tenant.tenantId, ['Global Reader'])).headers,
   }),
   // A real change: an unchanged setting writes no audit row.
-  'PATCH /admin/settings': async () => ({ url: '/admin/settings', payload: { guestLicensingRequiresGlobalAdmin: false } }),
-  'POST /v1.0/invitations': async () => ({ url: '/v1.0/invitations', payload: { invitedUserEmailAddress: `guest-${Math.random().toString(36).slice(2, 8)}@fabrikam.example`, inviteRedirectUrl: 'https://myapps.example/' } }),
+  'PATCH /admin/settings': () => ({ url: '/admin/settings', payload: { guestLicensingRequiresGlobalAdmin: false } }),
+  'POST /v1.0/invitations': () => ({ url: '/v1.0/invitations', payload: { invitedUserEmailAddress: `guest-${Math.random().toString(36).slice(2, 8)}@fabrikam.example`, inviteRedirectUrl: 'https://myapps.example/' } }),
 };
 
 const newApp = async (): Promise<string> => (await t.services.apps.create(testContext(tenant.tenantId), { displayName: 'Audited app', permissions: [] })).appId;
@@ -145,7 +145,7 @@ describe('audit coverage', () => {
       const call = await build();
       const before = await auditCount();
       const response = await t.inject({
-        method: route.method as 'POST',
+        method: route.method,
         url: call.url,
         tenant: tenant.tenantId,
         ...(call.headers ? { headers: call.headers } : {}),

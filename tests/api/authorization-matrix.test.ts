@@ -75,11 +75,21 @@ async function pathIds(services: Services, tenant: LicensingTenant, suffix: stri
 function paramValue(route: DeclaredRoute, param: string, ids: Record<string, string>): string {
   const byParam: Record<string, () => string | undefined> = {
     id: () => {
-      if (route.url.startsWith('/v1.0/directory/deletedItems/')) return ids.deletedItem;
-      if (route.url.startsWith('/v1.0/subscribedSkus/')) return ids.subscribedSku;
-      if (route.url.startsWith('/v1.0/directory/subscriptions/') || route.url.startsWith('/admin/subscriptions/')) return ids.subscription;
-      if (route.url.startsWith('/v1.0/roleManagement/directory/roleAssignments/')) return ids.roleAssignment;
-      if (route.url.startsWith('/v1.0/users/') || route.url.startsWith('/admin/users/')) return ids.user;
+      if (route.url.startsWith('/v1.0/directory/deletedItems/')) {
+        return ids.deletedItem;
+      }
+      if (route.url.startsWith('/v1.0/subscribedSkus/')) {
+        return ids.subscribedSku;
+      }
+      if (route.url.startsWith('/v1.0/directory/subscriptions/') || route.url.startsWith('/admin/subscriptions/')) {
+        return ids.subscription;
+      }
+      if (route.url.startsWith('/v1.0/roleManagement/directory/roleAssignments/')) {
+        return ids.roleAssignment;
+      }
+      if (route.url.startsWith('/v1.0/users/') || route.url.startsWith('/admin/users/')) {
+        return ids.user;
+      }
       return undefined;
     },
     skuId: () => ids.skuId,

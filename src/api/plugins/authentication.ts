@@ -75,7 +75,7 @@ export function registerAuthentication(app: FastifyInstance, services: Services)
 
   app.decorate('declaredRoutes', [] as DeclaredRoute[]);
   app.addHook('onRoute', (route: RouteOptions) => {
-    const config = route.config as { action?: Action; public?: true } | undefined;
+    const config = route.config;
     if (isProtectedPath(route.url) && config?.action === undefined && config?.public !== true) {
       throw new Error(`Route ${String(route.method)} ${route.url} declares no action: add config.action (or config.public).`);
     }

@@ -162,6 +162,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   }
 }
 
-export async function down(): Promise<void> {
-  throw new Error('0002-identity cannot be reverted: it repartitions the audit log.');
+export function down(): Promise<void> {
+  return Promise.reject(new Error('0002-identity cannot be reverted: it repartitions the audit log.'));
 }
