@@ -12,6 +12,7 @@ describe('loggedUrl', () => {
     ['//Redeem?invitation=x', '//Redeem?[redacted]'],
     ['/redeem?other=1', '/redeem?[redacted]'],
     ['/v1.0/users?invitation=x&$top=1', '/v1.0/users?[redacted]'],
+    ['/contoso.onmicrosoft.com/oauth2/v2.0/token?client_id=a&client_secret=s3cr3t', '/contoso.onmicrosoft.com/oauth2/v2.0/token?[redacted]'],
   ])('leaves the query of %s out', (url, logged) => {
     expect(loggedUrl(url)).toBe(logged);
   });

@@ -4,10 +4,13 @@ import { REDEEM_PATH } from './routes/graph/invitations.routes.js';
 /** The redeem path however it is spelled (trailing slash, repeated slashes, case). */
 const REDEEM = new RegExp(`^/*${REDEEM_PATH.slice(1)}/*$`, 'i');
 
+/** Query parameters that carry a secret when a client puts one in a URL by mistake. */
+const SECRET_PARAMETERS = ['invitation', 'client_secret', 'password', 'access_token', 'code'];
+
 /**
  * The URL as logged: an invitation's redeem link carries its secret in the query string, so the
- * query of /redeem — and of any URL with an `invitation` parameter, e.g. a link pasted on the
- * wrong path — is left out of the logs.
+ * query of /redeem — and of any URL with a secret-bearing parameter (an invitation pasted on the
+ * wrong path, a client secret sent in the query) — is left out of the logs.
  */
 export function loggedUrl(url: string): string {
   const queryAt = url.indexOf('?');
@@ -15,7 +18,8 @@ export function loggedUrl(url: string): string {
     return url;
   }
   const path = url.slice(0, queryAt);
-  const hasSecret = REDEEM.test(path) || new URLSearchParams(url.slice(queryAt + 1)).has('invitation');
+  const query = new URLSearchParams(url.slice(queryAt + 1));
+  const hasSecret = REDEEM.test(path) || SECRET_PARAMETERS.some((name) => query.has(name));
   return hasSecret ? `${path}?[redacted]` : url;
 }
 
