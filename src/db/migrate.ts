@@ -3,6 +3,7 @@ import type { Database } from './schema.js';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
 import * as initial from './migrations/0001-initial.js';
 import * as identity from './migrations/0002-identity.js';
+import * as groups from './migrations/0003-groups.js';
 
 /**
  * Migrations are listed here explicitly (not read from disk) so the same list runs under tsx, in
@@ -11,6 +12,7 @@ import * as identity from './migrations/0002-identity.js';
 const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-identity': identity,
+  '0003-groups': groups,
 };
 
 const provider: MigrationProvider = {

@@ -228,6 +228,53 @@ export interface InvitationTable {
   redeemed_at: Timestamp | null;
 }
 
+export interface DirectoryGroupTable {
+  tenant_id: string;
+  group_id: string;
+  display_name: string;
+  description: string | null;
+  mail_nickname: string;
+  mail_enabled: boolean;
+  security_enabled: boolean;
+  group_types: string[];
+  membership_rule: string | null;
+  membership_rule_processing_state: 'On' | 'Paused' | null;
+  license_processing_state: 'QueuedForProcessing' | 'ProcessingInProgress' | 'ProcessingComplete' | 'ProcessingFailed' | null;
+  created_at: Timestamp;
+}
+
+export interface GroupMemberTable {
+  tenant_id: string;
+  group_id: string;
+  member_id: string;
+  member_type: 'user' | 'group';
+  added_at: Timestamp;
+}
+
+export interface GroupLicenseTable {
+  tenant_id: string;
+  group_id: string;
+  sku_id: string;
+  disabled_plans: string[];
+  waitlist: boolean;
+  assigned_at: Timestamp;
+}
+
+export interface GroupLicenseJobTable {
+  tenant_id: string;
+  job_id: string;
+  group_id: string;
+  state: 'QueuedForProcessing' | 'ProcessingInProgress' | 'ProcessingComplete';
+  total: number;
+  processed: number;
+  succeeded: number;
+  failed: number;
+  cursor_added_at: Timestamp | null;
+  cursor_member_id: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   tenant: TenantTable;
   tenant_domain: TenantDomainTable;
@@ -250,4 +297,8 @@ export interface Database {
   app_secret: AppSecretTable;
   signing_key: SigningKeyTable;
   invitation: InvitationTable;
+  directory_group: DirectoryGroupTable;
+  group_member: GroupMemberTable;
+  group_license: GroupLicenseTable;
+  group_license_job: GroupLicenseJobTable;
 }
