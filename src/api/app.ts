@@ -18,6 +18,8 @@ import { adminSettingsRoutes } from './routes/admin/settings.routes.js';
 import { adminSubscriptionRoutes } from './routes/admin/subscriptions.routes.js';
 import { batchRoutes } from './routes/graph/batch.routes.js';
 import { directoryRoutes } from './routes/graph/directory.routes.js';
+import { groupRoutes } from './routes/graph/groups.routes.js';
+import { groupLicensingRoutes } from './routes/graph/group-licensing.routes.js';
 import { invitationRoutes } from './routes/graph/invitations.routes.js';
 import { subscribedSkuRoutes } from './routes/graph/subscribed-skus.routes.js';
 import { userRoutes } from './routes/graph/users.routes.js';
@@ -103,7 +105,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const deps: RouteDeps = { services: options.services, urls };
   subscribedSkuRoutes(app, deps);
   userRoutes(app, deps);
+  groupRoutes(app, deps);
   directoryRoutes(app, deps);
+  groupLicensingRoutes(app, deps);
   batchRoutes(app, deps);
   adminLicenseRoutes(app, deps);
   adminSubscriptionRoutes(app, deps);

@@ -3,6 +3,8 @@ import { createAppService } from './app.service.js';
 import { createAuditService } from './audit.service.js';
 import { createCatalogueService } from './catalogue.service.js';
 import type { ServiceDeps } from './deps.js';
+import { createGroupLicensingService } from './group-licensing.service.js';
+import { createGroupService } from './group.service.js';
 import { createIdempotencyService } from './idempotency.service.js';
 import { createInvitationService } from './invitation.service.js';
 import { createLicenseAdminService } from './license-admin.service.js';
@@ -20,7 +22,9 @@ export function createServices(deps: ServiceDeps) {
     tenants: createTenantService(deps),
     catalogue: createCatalogueService(deps),
     users: createUserService(deps),
+    groups: createGroupService(deps),
     licensing: createLicensingService(deps),
+    groupLicensing: createGroupLicensingService(deps),
     subscriptions: createSubscriptionService(deps),
     licenseAdmin: createLicenseAdminService(deps),
     idempotency: createIdempotencyService(deps),

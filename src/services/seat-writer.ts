@@ -2,7 +2,8 @@ import { planDirectChange, requireFreeSeat, type DirectChangePlan } from '../dom
 import type { Catalogue } from '../domain/catalogue.js';
 import { AppError } from '../domain/errors.js';
 import { DIRECT_SOURCE } from '../domain/ids.js';
-import { allocateSeats, assignableUnits, freeSeats, otherPoolUnits, type SeatPool } from '../domain/seats.js';
+import type { GroupLicensingPlan } from '../domain/group-licensing.js';
+import { ADMIN_POOL, allocateSeats, assignableUnits, freeSeats, otherPoolUnits, type SeatPool } from '../domain/seats.js';
 import type { SkuSeats } from '../domain/assignment.js';
 import type { Repositories } from '../db/repositories/index.js';
 import type { SeatBinding } from '../db/repositories/assignment.repository.js';
@@ -31,24 +32,21 @@ export function selfServiceSeatSkus(seats: readonly SeatBinding[], subscriptions
 }
 
 /**
- * Writes a batch of planned direct changes: assignments, seats bound to subscriptions by the
- * allocation policy, counters, history and license versions, each as one set-based statement.
- * The caller holds the locks of every SKU in the plans and of every user.
+ * Frees and takes seats, set-based: releases the freed ones, binds each taken one to a subscription
+ * by the allocation policy (against the counters as they are after the releases), and moves the
+ * counters. The caller holds the locks of every SKU involved and of every user.
  */
-export async function writeDirectPlans(options: {
+async function moveSeats(options: {
   repos: Repositories;
-  plans: readonly DirectChangePlan[];
+  taken: readonly { userId: string; skuId: string }[];
+  freed: readonly { userId: string; skuId: string }[];
   subscriptions: readonly SubscriptionRecord[];
   pool: SeatPool;
   catalogue: Catalogue;
   at: Date;
 }): Promise<void> {
-  const { repos, plans, pool, catalogue, at } = options;
-  const changed = plans.filter((plan) => plan.isChange);
-  if (changed.length === 0) {
-    return;
-  }
-  const released = await repos.assignments.releaseSeats(changed.flatMap((plan) => plan.seatsFreed.map((skuId) => ({ userId: plan.userId, skuId }))));
+  const { repos, pool, catalogue } = options;
+  const released = await repos.assignments.releaseSeats(options.freed);
   const bySubscription = new Map<string, number>();
   const bySku = new Map<string, number>();
   const add = (map: Map<string, number>, key: string, delta: number) => map.set(key, (map.get(key) ?? 0) + delta);
@@ -56,19 +54,15 @@ export async function writeDirectPlans(options: {
     add(bySubscription, seat.subscriptionId, -1);
     add(bySku, seat.skuId, -1);
   }
-
-  // Allocate against the counters as they will be after this batch's releases.
   const working = options.subscriptions.map((subscription) => ({
     ...subscription,
     consumedUnits: subscription.consumedUnits + (bySubscription.get(subscription.subscriptionId) ?? 0),
   }));
   const takers = new Map<string, string[]>();
-  for (const plan of changed) {
-    for (const skuId of plan.seatsTaken) {
-      takers.set(skuId, [...(takers.get(skuId) ?? []), plan.userId]);
-    }
+  for (const { userId, skuId } of options.taken) {
+    takers.set(skuId, [...(takers.get(skuId) ?? []), userId]);
   }
-  const bindings: { userId: string; skuId: string; subscriptionId: string }[] = [];
+  const bindings: SeatBinding[] = [];
   for (const [skuId, userIds] of takers) {
     const ofSku = working.filter((subscription) => subscription.skuId === skuId);
     const picks = allocateSeats(ofSku, pool, userIds.length);
@@ -85,14 +79,38 @@ export async function writeDirectPlans(options: {
       add(bySku, skuId, 1);
     });
   }
+  await repos.assignments.bindSeats(bindings, options.at);
+  await repos.subscriptions.addConsumed(bySubscription, bySku);
+}
 
+/**
+ * Writes a batch of planned direct changes: assignments, seats bound to subscriptions by the
+ * allocation policy, counters, history and license versions, each as one set-based statement.
+ * The caller holds the locks of every SKU in the plans and of every user.
+ */
+export async function writeDirectPlans(options: {
+  repos: Repositories;
+  plans: readonly DirectChangePlan[];
+  subscriptions: readonly SubscriptionRecord[];
+  pool: SeatPool;
+  catalogue: Catalogue;
+  at: Date;
+}): Promise<void> {
+  const { repos, plans, at } = options;
+  const changed = plans.filter((plan) => plan.isChange);
+  if (changed.length === 0) {
+    return;
+  }
+  await moveSeats({
+    ...options,
+    taken: changed.flatMap((plan) => plan.seatsTaken.map((skuId) => ({ userId: plan.userId, skuId }))),
+    freed: changed.flatMap((plan) => plan.seatsFreed.map((skuId) => ({ userId: plan.userId, skuId }))),
+  });
   await repos.assignments.delete(changed.flatMap((plan) => plan.removals.map((skuId) => ({ userId: plan.userId, skuId, sourceId: DIRECT_SOURCE }))));
   await repos.assignments.upsert(
     changed.flatMap((plan) => plan.upserts.map((upsert) => ({ userId: plan.userId, skuId: upsert.skuId, sourceId: DIRECT_SOURCE, disabledPlans: upsert.disabledPlans }))),
     at,
   );
-  await repos.assignments.bindSeats(bindings, at);
-  await repos.subscriptions.addConsumed(bySubscription, bySku);
   await repos.assignments.recordHistory(
     changed.flatMap((plan) => [
       ...plan.upserts.map((upsert) => ({ userId: plan.userId, skuId: upsert.skuId, sourceId: DIRECT_SOURCE, disabledPlans: upsert.disabledPlans })),
@@ -101,6 +119,34 @@ export async function writeDirectPlans(options: {
     at,
   );
   await repos.users.bumpLicenseVersion(changed.map((plan) => plan.userId));
+}
+
+/**
+ * Writes a group licensing plan the same way: group rows with their states, seats, counters,
+ * history (a row in Error holds nothing, so it closes the source's interval) and license versions.
+ */
+export async function writeGroupPlan(options: {
+  repos: Repositories;
+  plan: GroupLicensingPlan;
+  subscriptions: readonly SubscriptionRecord[];
+  catalogue: Catalogue;
+  at: Date;
+}): Promise<void> {
+  const { repos, plan, at } = options;
+  await moveSeats({ ...options, pool: ADMIN_POOL, taken: plan.seatsTaken, freed: plan.seatsFreed });
+  await repos.assignments.delete(plan.removals.map((removal) => ({ userId: removal.userId, skuId: removal.skuId, sourceId: removal.groupId })));
+  await repos.assignments.upsert(
+    plan.upserts.map((row) => ({ userId: row.userId, skuId: row.skuId, sourceId: row.groupId, disabledPlans: row.disabledPlans, state: row.state, error: row.error })),
+    at,
+  );
+  await repos.assignments.recordHistory(
+    [
+      ...plan.upserts.map((row) => ({ userId: row.userId, skuId: row.skuId, sourceId: row.groupId, disabledPlans: row.state === 'Error' ? null : row.disabledPlans })),
+      ...plan.removals.map((removal) => ({ userId: removal.userId, skuId: removal.skuId, sourceId: removal.groupId, disabledPlans: null })),
+    ],
+    at,
+  );
+  await repos.users.bumpLicenseVersion(plan.changedUsers.map((user) => user.userId));
 }
 
 export { planDirectChange };

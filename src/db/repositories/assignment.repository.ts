@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Assignment } from '../../domain/licenses.js';
 import type { Database } from '../schema.js';
+import { anyUuid } from '../any-uuid.js';
 
 export interface UserAssignment extends Assignment {
   userId: string;
@@ -11,6 +12,9 @@ export interface AssignmentWrite {
   skuId: string;
   sourceId: string;
   disabledPlans: readonly string[];
+  /** Default Active; group rows carry Graph's error states. */
+  state?: Assignment['state'];
+  error?: string | null;
 }
 
 export interface SeatBinding {
@@ -33,7 +37,7 @@ export function createAssignmentRepository(db: Kysely<Database>, tenantId: strin
         .selectFrom('license_assignment')
         .select(['user_id', 'sku_id', 'source_id', 'disabled_plans', 'state', 'error', 'assigned_at', 'updated_at'])
         .where('tenant_id', '=', tenantId)
-        .where('user_id', 'in', [...userIds])
+        .where('user_id', '=', anyUuid(userIds))
         .orderBy('user_id')
         .orderBy('sku_id')
         .orderBy('source_id')
@@ -59,11 +63,11 @@ export function createAssignmentRepository(db: Kysely<Database>, tenantId: strin
         INSERT INTO license_assignment (tenant_id, user_id, sku_id, source_id, disabled_plans, state, error, assigned_at, updated_at)
         SELECT ${tenantId}, w.user_id, w.sku_id, w.source_id,
                COALESCE((SELECT array_agg(p::uuid ORDER BY p) FROM jsonb_array_elements_text(w.disabled_plans) p), '{}'),
-               'Active', NULL, ${at}, ${at}
-        FROM jsonb_to_recordset(${JSON.stringify(writes.map(toJsonRow))}::jsonb)
-             AS w(user_id uuid, sku_id uuid, source_id uuid, disabled_plans jsonb)
+               COALESCE(w.state, 'Active'), w.error, ${at}, ${at}
+        FROM jsonb_to_recordset(${JSON.stringify(writes.map((write) => ({ ...toJsonRow(write), state: write.state ?? 'Active', error: write.error ?? null })))}::jsonb)
+             AS w(user_id uuid, sku_id uuid, source_id uuid, disabled_plans jsonb, state text, error text)
         ON CONFLICT (tenant_id, user_id, sku_id, source_id) DO UPDATE
-          SET disabled_plans = EXCLUDED.disabled_plans, state = 'Active', error = NULL, updated_at = EXCLUDED.updated_at`.execute(db);
+          SET disabled_plans = EXCLUDED.disabled_plans, state = EXCLUDED.state, error = EXCLUDED.error, updated_at = EXCLUDED.updated_at`.execute(db);
     },
 
     async delete(keys: readonly Omit<AssignmentWrite, 'disabledPlans'>[]): Promise<void> {
@@ -109,7 +113,7 @@ export function createAssignmentRepository(db: Kysely<Database>, tenantId: strin
         .selectFrom('user_license')
         .select(['user_id', 'sku_id', 'subscription_id'])
         .where('tenant_id', '=', tenantId)
-        .where('user_id', 'in', [...userIds])
+        .where('user_id', '=', anyUuid(userIds))
         .execute();
       return rows.map((row) => ({ userId: row.user_id, skuId: row.sku_id, subscriptionId: row.subscription_id }));
     },

@@ -5,6 +5,8 @@ import { createAssignmentRepository } from './assignment.repository.js';
 import { createAuditRepository } from './audit.repository.js';
 import { createCatalogueRepository } from './catalogue.repository.js';
 import { createCredentialRepository } from './credential.repository.js';
+import { createGroupRepository } from './group.repository.js';
+import { createGroupLicensingRepository } from './group-licensing.repository.js';
 import { createIdempotencyRepository } from './idempotency.repository.js';
 import { createInvitationRepository } from './invitation.repository.js';
 import { createSigningKeyRepository } from './signing-key.repository.js';
@@ -36,6 +38,8 @@ export function createRepositories(db: Kysely<Database>, tenantId: string) {
     settings: createTenantSettingsRepository(db, tenantId),
     apps: createAppRepository(db, tenantId),
     signingKeys: createSigningKeyRepository(db, tenantId),
+    groups: createGroupRepository(db, tenantId),
+    groupLicensing: createGroupLicensingRepository(db, tenantId),
   };
 }
 

@@ -3,6 +3,7 @@ import { roleNameOf, type RoleName } from '../../domain/authorization.js';
 import { isGuid } from '../../domain/ids.js';
 import type { DirectoryUser, UserProperties } from '../../domain/user.js';
 import type { Database, DirectoryUserTable } from '../schema.js';
+import { anyUuid } from '../any-uuid.js';
 
 const userColumns = [
   'user_id',
@@ -86,7 +87,7 @@ export function createUserRepository(db: Kysely<Database>, tenantId: string) {
       if (userIds.length === 0) {
         return [];
       }
-      const rows = await users().where('deleted_at', 'is not', null).where('user_id', 'in', [...userIds]).orderBy('user_id').forUpdate().execute();
+      const rows = await users().where('deleted_at', 'is not', null).where('user_id', '=', anyUuid(userIds)).orderBy('user_id').forUpdate().execute();
       return rows.map(toDirectoryUser);
     },
 
@@ -102,7 +103,7 @@ export function createUserRepository(db: Kysely<Database>, tenantId: string) {
       }
       const rows = await users()
         .where('deleted_at', 'is', null)
-        .where('user_id', 'in', [...userIds])
+        .where('user_id', '=', anyUuid(userIds))
         .orderBy('user_id')
         .forUpdate()
         .execute();
@@ -113,7 +114,7 @@ export function createUserRepository(db: Kysely<Database>, tenantId: string) {
       if (userIds.length === 0) {
         return [];
       }
-      const rows = await users().where('deleted_at', 'is', null).where('user_id', 'in', [...userIds]).execute();
+      const rows = await users().where('deleted_at', 'is', null).where('user_id', '=', anyUuid(userIds)).execute();
       return rows.map(toDirectoryUser);
     },
 
@@ -204,7 +205,7 @@ export function createUserRepository(db: Kysely<Database>, tenantId: string) {
         .selectFrom('role_assignment')
         .select(['user_id', 'role_id'])
         .where('tenant_id', '=', tenantId)
-        .where('user_id', 'in', [...userIds])
+        .where('user_id', '=', anyUuid(userIds))
         .execute();
       for (const row of rows) {
         const name = roleNameOf(row.role_id);
@@ -223,7 +224,7 @@ export function createUserRepository(db: Kysely<Database>, tenantId: string) {
         .updateTable('directory_user')
         .set((eb) => ({ license_version: eb('license_version', '+', 1) }))
         .where('tenant_id', '=', tenantId)
-        .where('user_id', 'in', [...userIds])
+        .where('user_id', '=', anyUuid(userIds))
         .execute();
     },
 
@@ -260,7 +261,7 @@ export function createUserRepository(db: Kysely<Database>, tenantId: string) {
       if (userIds.length === 0) {
         return;
       }
-      await db.deleteFrom('directory_user').where('tenant_id', '=', tenantId).where('user_id', 'in', [...userIds]).execute();
+      await db.deleteFrom('directory_user').where('tenant_id', '=', tenantId).where('user_id', '=', anyUuid(userIds)).execute();
     },
   };
 }

@@ -1,0 +1,10 @@
+import { z } from 'zod';
+import { GuidSchema } from './common.js';
+
+export const GroupIdParamsSchema = z.object({ id: GuidSchema.describe('The group') });
+
+export const MembersWithLicenseErrorsQuerySchema = z.object({
+  $top: z.coerce.number().int().min(1).max(999).default(100).describe('Page size (1–999)'),
+  $skiptoken: GuidSchema.optional().describe('From @odata.nextLink'),
+  $select: z.string().max(2000).optional(),
+});

@@ -1,0 +1,247 @@
+import type { Kysely } from 'kysely';
+import type { LicenseToAdd } from '../domain/assignment.js';
+import { skuLabel } from '../domain/assignment.js';
+import type { Catalogue } from '../domain/catalogue.js';
+import { requireAllowed, type RequestContext } from '../domain/context.js';
+import { AppError, notFound, orNotFound, type ErrorDetail } from '../domain/errors.js';
+import { planGroupLicensing, type GroupLicensingPlan } from '../domain/group-licensing.js';
+import { findRuleViolations } from '../domain/assignment.js';
+import { effectiveLicenses, enabledPlanIds } from '../domain/licenses.js';
+import { ADMIN_POOL } from '../domain/seats.js';
+import { createTenantDirectory, type Repositories } from '../db/repositories/index.js';
+import type { GroupLicenseHeader } from '../db/repositories/group-licensing.repository.js';
+import type { Database } from '../db/schema.js';
+import { loadTenantCatalogue } from './catalogue.service.js';
+import type { ServiceDeps } from './deps.js';
+import { authorizeLicenseChange } from './license-authorization.js';
+import { loadLicensedUsers, type LicensedUser } from './licensing.service.js';
+import { lockUsersAndSkus } from './locking.js';
+import { seatsBySku, writeGroupPlan } from './seat-writer.js';
+import { inTenantTransaction, tenantRepositories } from './transaction.js';
+
+/**
+ * Groups up to this many members are licensed inside the request's transaction, so the 202 of
+ * assignLicense already reads ProcessingComplete. PostgreSQL writes a 100k-member group in about a
+ * second (bench/group-licensing.ts); PGlite serialises every transaction, so it keeps them short.
+ */
+export const INLINE_GROUP_LIMIT = { postgres: 100_000, pglite: 5_000 } as const;
+
+const bad = (message: string, detail: ErrorDetail): AppError => new AppError('licenseAssignmentFailed', message, [detail]);
+
+export interface ReapplyResult {
+  plan: GroupLicensingPlan;
+  catalogue: Catalogue;
+}
+
+/**
+ * Re-evaluates the group licenses of these users (active ones; others are skipped) and writes the
+ * result: the one entry point every trigger uses (membership, group license, user restore, usage
+ * location, reprocess). The caller runs it in its transaction, after the group locks its change
+ * needs; it takes the SKU and user locks itself, in the global order.
+ */
+export async function reapplyGroupLicensing(deps: ServiceDeps, repos: Repositories, trx: Kysely<Database>, userIds: readonly string[]): Promise<ReapplyResult> {
+  const catalogue = await loadTenantCatalogue(deps.microsoftCatalogue, repos);
+  const active = (await repos.users.findActiveMany([...new Set(userIds)])).map((user) => user.userId).sort();
+  const empty: GroupLicensingPlan = { upserts: [], removals: [], seatsTaken: [], seatsFreed: [], outcomes: [], changedUsers: [] };
+  if (active.length === 0) {
+    return { plan: empty, catalogue };
+  }
+  const memberships = await repos.groupLicensing.licensedMembershipsOf(active);
+  const grants = await repos.groupLicensing.grantsOf([...new Set([...memberships.values()].flat().map((membership) => membership.groupId))]);
+  const grantSkus = [...new Set([...grants.values()].flat().map((grant) => grant.skuId))];
+  const { users, assignments, counters } = await lockUsersAndSkus(repos, active, grantSkus);
+  const subscriptions = await repos.subscriptions.listForSkus([...counters.keys()]);
+  const seats = await repos.assignments.listSeats(active);
+  const tenant = await createTenantDirectory(trx).findById(repos.tenantId);
+  const plan = planGroupLicensing({
+    users: users.map((user) => ({
+      userId: user.userId,
+      displayName: user.displayName,
+      usageLocation: user.usageLocation,
+      assignments: assignments.filter((assignment) => assignment.userId === user.userId),
+      memberships: memberships.get(user.userId) ?? [],
+      seats: new Set(seats.filter((seat) => seat.userId === user.userId).map((seat) => seat.skuId)),
+    })),
+    grants,
+    catalogue,
+    ownedSkuIds: new Set(subscriptions.map((subscription) => subscription.skuId)),
+    defaultUsageLocation: tenant?.defaultUsageLocation ?? null,
+    seats: seatsBySku(subscriptions, counters, ADMIN_POOL),
+  });
+  await writeGroupPlan({ repos, plan, subscriptions, catalogue, at: deps.clock.now() });
+  return { plan, catalogue };
+}
+
+/**
+ * The group's own SKU set, validated as Graph does before anything is processed: SKUs the tenant
+ * owns, user SKUs only, disabledPlans of the SKU, and every dependency satisfied inside the group.
+ */
+function validateGroupLicenses(licenses: readonly LicenseToAdd[], catalogue: Catalogue, ownedSkuIds: ReadonlySet<string>): void {
+  for (const license of licenses) {
+    const sku = catalogue.findSku(license.skuId);
+    if (!sku || !ownedSkuIds.has(license.skuId)) {
+      throw bad(`License ${license.skuId} does not correspond to a valid company License.`, {
+        code: 'UnknownLicense',
+        target: license.skuId,
+        message: `The organization has no subscription for the product ${license.skuId}. Check the skuId against GET /v1.0/subscribedSkus.`,
+      });
+    }
+    if (sku.appliesTo !== 'User') {
+      throw bad(`License ${license.skuId} cannot be assigned to a user.`, { code: 'CompanyLicense', target: license.skuId, message: `${sku.displayName} is a tenant-wide product; groups license people.` });
+    }
+    const foreign = license.disabledPlans.filter((planId) => !sku.servicePlanIds.includes(planId));
+    if (foreign.length > 0) {
+      throw bad(`License assignment failed because service plan(s) ${foreign.join(', ')} do not belong to license ${sku.skuId}.`, {
+        code: 'InvalidDisabledPlan',
+        target: 'disabledPlans',
+        message: `disabledPlans may only list service plans of ${sku.displayName}.`,
+      });
+    }
+  }
+  const enabled = enabledPlanIds(effectiveLicenses(licenses.map((license) => ({ ...license, state: 'Active' as const }))), catalogue);
+  const missing = findRuleViolations(enabled, catalogue).find((violation) => violation.rule.kind === 'requiresOneOf');
+  if (missing && missing.rule.kind === 'requiresOneOf') {
+    const dependent = catalogue.findPlan(missing.rule.servicePlanId);
+    const required = missing.rule.requiredPlanIds.map((planId) => catalogue.findPlan(planId)?.friendlyName ?? planId).join(' or ');
+    throw bad(`License assignment failed because service plan ${missing.rule.servicePlanId} depends on the service plan(s) ${missing.rule.requiredPlanIds.join(', ')}`, {
+      code: 'DependencyViolation',
+      target: missing.rule.servicePlanId,
+      message: `Make sure that the group has necessary services before adding or removing a dependent service. ${dependent?.friendlyName ?? missing.rule.servicePlanId} requires ${required} to be enabled as well, in the same group.`,
+    });
+  }
+}
+
+export interface GroupAssignResult {
+  group: GroupLicenseHeader;
+  processed: number;
+  succeeded: number;
+  failed: number;
+}
+
+export function createGroupLicensingService(deps: ServiceDeps) {
+  const record = (repos: Repositories, context: RequestContext, entries: Parameters<Repositories['audit']['record']>[1]) => repos.audit.record(context, entries, deps.clock.now(), deps.ids);
+
+  /** Audit rows of one application of a group's licenses, as Entra writes them (counts, not one row per user). */
+  const recordApplication = async (repos: Repositories, context: RequestContext, group: { groupId: string; displayName: string }, plan: GroupLicensingPlan, processed: number) => {
+    const outcomes = plan.outcomes.filter((outcome) => outcome.groupId === group.groupId);
+    const failed = outcomes.filter((outcome) => !outcome.succeeded).length;
+    const target = { type: 'Group' as const, id: group.groupId, name: group.displayName };
+    await record(repos, context, [
+      { category: 'GroupManagement', activity: 'Start applying group based license to users', target, changes: [], details: { users: processed } },
+      {
+        category: 'GroupManagement',
+        activity: 'Finish applying group based license to users',
+        target,
+        changes: [],
+        details: { summary: `[Users successfully assigned licenses: ${outcomes.length - failed}, Users for whom license assignment failed: ${failed}.]`, succeeded: outcomes.length - failed, failed },
+      },
+    ]);
+    return { succeeded: outcomes.length - failed, failed };
+  };
+
+  return {
+    /**
+     * Graph's group assignLicense: sets the group's licenses (validated synchronously) and applies
+     * them to every direct user member in the same transaction.
+     * @throws notFound, licenseAssignmentFailed (Graph's messages), forbidden (a guest member and the tenant setting)
+     */
+    async assignLicense(context: RequestContext, groupId: string, request: { add: readonly LicenseToAdd[]; remove: readonly string[] }): Promise<GroupAssignResult> {
+      const allowed = requireAllowed(context, { action: 'licenses.assign' });
+      return inTenantTransaction(deps.db, allowed, async (repos, trx) => {
+        const [group] = await repos.groupLicensing.lockGroups([groupId], 'update');
+        if (group === undefined) {
+          throw notFound(groupId);
+        }
+        const catalogue = await loadTenantCatalogue(deps.microsoftCatalogue, repos);
+        const add = request.add.map((license) => ({ skuId: license.skuId.toLowerCase(), disabledPlans: [...new Set(license.disabledPlans.map((id) => id.toLowerCase()))].sort() }));
+        const remove = [...new Set(request.remove.map((id) => id.toLowerCase()))];
+        const current = (await repos.groupLicensing.grantsOf([groupId])).get(groupId) ?? [];
+        const owned = new Set((await repos.subscriptions.list()).map((subscription) => subscription.skuId));
+        for (const skuId of remove) {
+          if (!current.some((grant) => grant.skuId === skuId)) {
+            // UNCONFIRMED: Graph's text for removing a license the group does not have.
+            throw bad(`License ${skuId} is not assigned to the group.`, { code: 'LicenseNotAssigned', target: skuId, message: `${group.displayName} has no ${skuLabel(catalogue.findSku(skuId), skuId)} license to remove.` });
+          }
+        }
+        const after = [
+          ...current.filter((grant) => !remove.includes(grant.skuId) && !add.some((license) => license.skuId === grant.skuId)),
+          ...add.map((license) => ({ groupId, ...license })),
+        ];
+        validateGroupLicenses(after, catalogue, owned);
+
+        const members = await repos.groupLicensing.userMembersInOrder(groupId);
+        const memberUsers = await repos.users.findActiveMany(members.map((member) => member.userId));
+        const authorized = add.length > 0 ? await authorizeLicenseChange(allowed, repos, memberUsers) : allowed;
+        const at = deps.clock.now();
+        await repos.groupLicensing.deleteGrants(groupId, remove);
+        await repos.groupLicensing.upsertGrants(groupId, add.map((license) => ({ ...license, waitlist: current.find((grant) => grant.skuId === license.skuId)?.waitlist ?? false })), at);
+        await record(repos, authorized, [
+          {
+            category: 'GroupManagement',
+            activity: 'Set group license',
+            target: { type: 'Group', id: groupId, name: group.displayName },
+            changes: [{ property: 'AssignedLicense', before: current.map((grant) => ({ skuId: grant.skuId, disabledPlans: grant.disabledPlans })), after: after.map((grant) => ({ skuId: grant.skuId, disabledPlans: grant.disabledPlans })) }],
+          },
+        ]);
+        // Members, and users still carrying rows of the group (a removed license's contributions).
+        const affected = [...new Set([...members.map((member) => member.userId), ...(await repos.groupLicensing.usersWithRowsOf(groupId))])];
+        const { plan } = await reapplyGroupLicensing(deps, repos, trx, affected);
+        await repos.groupLicensing.setProcessingState(groupId, 'ProcessingComplete');
+        const counts = await recordApplication(repos, authorized, group, plan, members.length);
+        return { group, processed: members.length, ...counts };
+      });
+    },
+
+    /** Graph's reprocessLicenseAssignment: re-evaluates every group-based assignment of one user. */
+    async reprocessUser(context: RequestContext, userKey: string): Promise<LicensedUser> {
+      return inTenantTransaction(deps.db, context, async (repos, trx) => {
+        const user = orNotFound(await repos.users.findActive(userKey), userKey);
+        const authorized = await authorizeLicenseChange(context, repos, [user]);
+        const groupIds = [...new Set(((await repos.groupLicensing.licensedMembershipsOf([user.userId])).get(user.userId) ?? []).map((membership) => membership.groupId))];
+        await repos.groupLicensing.lockGroups(groupIds, 'share');
+        const { plan, catalogue } = await reapplyGroupLicensing(deps, repos, trx, [user.userId]);
+        await record(repos, authorized, [
+          {
+            category: 'UserManagement',
+            activity: 'Reprocess license assignment',
+            target: { type: 'User', id: user.userId, name: user.userPrincipalName },
+            changes: plan.changedUsers.map((changed) => ({ property: 'AssignedLicense', before: changed.before, after: changed.after })),
+            details: { outcomes: plan.outcomes },
+          },
+        ]);
+        const fresh = orNotFound(await repos.users.findActive(user.userId), user.userId);
+        return (await loadLicensedUsers(repos, catalogue, [fresh]))[0] as LicensedUser;
+      });
+    },
+
+    /** Allot's group reprocess (Graph has none): re-evaluates every member of the group. */
+    async reprocessGroup(context: RequestContext, groupId: string): Promise<GroupAssignResult> {
+      const allowed = requireAllowed(context, { action: 'licenses.assign' });
+      return inTenantTransaction(deps.db, allowed, async (repos, trx) => {
+        const [group] = await repos.groupLicensing.lockGroups([groupId], 'update');
+        if (group === undefined) {
+          throw notFound(groupId);
+        }
+        const members = await repos.groupLicensing.userMembersInOrder(groupId);
+        const { plan } = await reapplyGroupLicensing(deps, repos, trx, members.map((member) => member.userId));
+        await repos.groupLicensing.setProcessingState(groupId, 'ProcessingComplete');
+        const counts = await recordApplication(repos, allowed, group, plan, members.length);
+        return { group, processed: members.length, ...counts };
+      });
+    },
+
+    /** Users with a license error from this group (Graph's membersWithLicenseErrors), by id. */
+    async membersWithLicenseErrors(context: RequestContext, groupId: string, options: { after?: string; top: number }): Promise<{ users: LicensedUser[]; next?: string }> {
+      const repos = tenantRepositories(deps.db, context);
+      const [group] = await repos.groupLicensing.lockGroups([groupId], 'share');
+      if (group === undefined) {
+        throw notFound(groupId);
+      }
+      const ids = await repos.groupLicensing.membersWithErrors(groupId, { ...(options.after === undefined ? {} : { after: options.after }), limit: options.top + 1 });
+      const page = ids.slice(0, options.top);
+      const catalogue = await loadTenantCatalogue(deps.microsoftCatalogue, repos);
+      const users = await loadLicensedUsers(repos, catalogue, await repos.users.findActiveMany(page));
+      return { users, ...(ids.length > options.top ? { next: page.at(-1) as string } : {}) };
+    },
+  };
+}
