@@ -7,15 +7,11 @@
  *                             unset = embedded PGlite in a temporary directory
  *   ALLOT_BENCH_USERS         users in the generated tenant (default 1,000,000 on PostgreSQL, 100,000 on PGlite)
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cliProgress from 'cli-progress';
 import { sql, type Kysely } from 'kysely';
 import { loadConfig } from '../src/config.js';
 import { APP_PERMISSIONS } from '../src/domain/authorization.js';
-import { openDatabase, type Engine } from '../src/db/database.js';
 import type { Database } from '../src/db/schema.js';
 import { systemClock } from '../src/domain/clock.js';
 import type { RequestContext } from '../src/domain/context.js';
@@ -23,37 +19,8 @@ import { randomIds } from '../src/domain/ids.js';
 import { startServer, type RunningServer } from '../src/server.js';
 import type { Services } from '../src/services/index.js';
 import { DEFAULT_CHUNK_SIZE, generateLargeTenant, LARGE_TENANT_SKUS } from '../src/services/large-tenant.js';
+import { ENGINE, fmt, type Measurement, percentile, positiveInteger, provisionDatabase, report, seconds, timed } from './support.js';
 
-interface BenchResult {
-  metric: string;
-  value: number;
-  unit: string;
-  baseline: number | null;
-  baselineLabel: string;
-  /** value / baseline: the number to compare between runs and machines. */
-  ratio: number | null;
-  engine: Engine;
-  machine: { cpus: number; model: string; memory: number };
-  date: string;
-  notes: string;
-}
-
-type Measurement = Omit<BenchResult, 'engine' | 'machine' | 'date' | 'ratio'>;
-
-const positiveInteger = (name: string, fallback: number): number => {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') {
-    return fallback;
-  }
-  const value = Number(raw.replaceAll('_', ''));
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new Error(`${name} must be a positive whole number, not ${raw}`);
-  }
-  return value;
-};
-
-const ADMIN_URL = process.env.ALLOT_BENCH_DATABASE_URL || undefined;
-const ENGINE: Engine = ADMIN_URL === undefined ? 'pglite' : 'postgres';
 const USERS = positiveInteger('ALLOT_BENCH_USERS', ENGINE === 'postgres' ? 1_000_000 : 100_000);
 /** Metric A: requests in flight at once, and requests measured per side (HTTP, direct). */
 const CONCURRENCY = 16;
@@ -67,13 +34,6 @@ const BENCH_DOMAIN = 'benchcorp.onmicrosoft.com';
 const ROTATION = [LARGE_TENANT_SKUS.e3, LARGE_TENANT_SKUS.entraP2, LARGE_TENANT_SKUS.businessPremium, LARGE_TENANT_SKUS.e5];
 
 const resultsFile = fileURLToPath(new URL('./results/latest.json', import.meta.url));
-const fmt = (value: number, digits = 0) => value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-
-function percentile(samples: readonly number[], p: number): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-}
 
 /** Runs `count` tasks with at most `concurrency` in flight; returns the elapsed milliseconds. */
 async function pool(count: number, concurrency: number, task: (index: number) => Promise<void>): Promise<number> {
@@ -86,48 +46,6 @@ async function pool(count: number, concurrency: number, task: (index: number) =>
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
   return performance.now() - started;
-}
-
-async function timed<T>(work: () => Promise<T>): Promise<{ result: T; ms: number }> {
-  const started = performance.now();
-  const result = await work();
-  return { result, ms: performance.now() - started };
-}
-
-/** A fresh database for the run: a new PostgreSQL database or an empty PGlite directory. */
-async function provisionDatabase(): Promise<{ env: Record<string, string>; label: string; drop(): Promise<void> }> {
-  if (ADMIN_URL === undefined) {
-    const directory = mkdtempSync(path.join(os.tmpdir(), 'allot-bench-'));
-    return {
-      env: { ALLOT_DATA_DIR: directory },
-      label: `PGlite in ${directory}`,
-      drop: () => {
-        rmSync(directory, { recursive: true, force: true });
-        return Promise.resolve();
-      },
-    };
-  }
-  const name = `allot_bench_${process.pid}_${Date.now()}`;
-  const admin = await openDatabase({ engine: 'postgres', url: ADMIN_URL, poolSize: 1 });
-  try {
-    await sql.raw(`CREATE DATABASE ${name}`).execute(admin.db);
-  } finally {
-    await admin.close();
-  }
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    env: { ALLOT_DATA_DIR: os.tmpdir(), DATABASE_URL: url.toString() },
-    label: `PostgreSQL database ${name} on ${url.host}`,
-    drop: async () => {
-      const cleanup = await openDatabase({ engine: 'postgres', url: ADMIN_URL, poolSize: 1 });
-      try {
-        await sql.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).execute(cleanup.db);
-      } finally {
-        await cleanup.close();
-      }
-    },
-  };
 }
 
 /** Baseline of the generator: plain INSERT … SELECT generate_series rows (uuid key + text), same chunks. */
@@ -307,48 +225,6 @@ async function assignLicenseThroughput(server: RunningServer, tenantId: string, 
   };
 }
 
-function report(measurements: readonly Measurement[]): BenchResult[] {
-  const cpus = os.cpus();
-  const machine = { cpus: cpus.length, model: cpus[0]?.model.trim() ?? 'unknown', memory: os.totalmem() };
-  const date = new Date().toISOString();
-  const results = measurements.map(
-    (measurement): BenchResult => ({
-      metric: measurement.metric,
-      value: measurement.value,
-      unit: measurement.unit,
-      baseline: measurement.baseline,
-      baselineLabel: measurement.baselineLabel,
-      ratio: measurement.baseline === null || measurement.baseline === 0 ? null : measurement.value / measurement.baseline,
-      engine: ENGINE,
-      machine,
-      date,
-      notes: measurement.notes,
-    }),
-  );
-  mkdirSync(path.dirname(resultsFile), { recursive: true });
-  writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
-
-  const table = [
-    ['metric', 'value', 'in-run baseline', 'ratio'],
-    ...results.map((result) => [
-      result.metric,
-      `${fmt(result.value, result.unit === 'ms' ? 2 : 0)} ${result.unit}`,
-      result.baseline === null ? '-' : `${fmt(result.baseline, result.unit === 'ms' ? 2 : 0)} ${result.unit}`,
-      result.ratio === null ? '-' : result.ratio.toFixed(3),
-    ]),
-  ];
-  const widths = [0, 1, 2, 3].map((column) => Math.max(...table.map((row) => (row[column] ?? '').length)));
-  const line = (row: readonly string[]) => row.map((cell, column) => (column === 0 ? cell.padEnd(widths[column] ?? 0) : cell.padStart(widths[column] ?? 0))).join(' | ');
-  console.log(`\nengine ${ENGINE}, ${machine.cpus} × ${machine.model}, ${fmt(machine.memory / 2 ** 30, 1)} GiB, ${date}`);
-  console.log(line(table[0] ?? []));
-  console.log(widths.map((width) => '-'.repeat(width)).join('-|-'));
-  for (const row of table.slice(1)) {
-    console.log(line(row));
-  }
-  console.log(`\nWrote ${path.relative(process.cwd(), resultsFile)}`);
-  return results;
-}
-
 async function main(): Promise<void> {
   const started = performance.now();
   const database = await provisionDatabase();
@@ -379,7 +255,7 @@ async function main(): Promise<void> {
     console.log('Measured GET /v1.0/subscribedSkus latency');
     const assign = await assignLicenseThroughput(running, tenantId, authorization);
     console.log('Measured assignLicense throughput');
-    report([assign, ...latency, generation]);
+    report([assign, ...latency, generation], resultsFile);
     console.log(`Total ${seconds(performance.now() - started)}`);
   } finally {
     process.off('SIGINT', interrupted);

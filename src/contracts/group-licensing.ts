@@ -8,3 +8,9 @@ export const MembersWithLicenseErrorsQuerySchema = z.object({
   $skiptoken: GuidSchema.optional().describe('From @odata.nextLink'),
   $select: z.string().max(2000).optional(),
 });
+
+export const GroupLicenseParamsSchema = z.object({ id: GuidSchema.describe('The group'), skuId: GuidSchema.describe('A license of the group') });
+
+export const GroupLicenseSettingsSchema = z
+  .object({ waitlist: z.boolean().describe('Members waiting in CountViolation get seats as they free up, earliest membership first') })
+  .strict();

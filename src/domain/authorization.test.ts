@@ -46,6 +46,15 @@ describe('roles', () => {
     expect(authorize(admin('Global Administrator'), { action: 'users.delete', target: globalAdmin }).allowed).toBe(true);
   });
 
+  it('User Administrator cannot restore a deleted privileged admin (roles and password survive a soft delete)', () => {
+    const ua = admin('User Administrator');
+    const refused = authorize(ua, { action: 'users.restore', target: globalAdmin });
+    expect(refused).toMatchObject({ allowed: false, needs: ['Global Administrator'], reason: expect.stringContaining('only a Global Administrator may restore it') });
+    expect(authorize(ua, { action: 'users.restore', target: member }).allowed).toBe(true);
+    expect(authorize(ua, { action: 'users.restore', target: userAdmin }).allowed).toBe(true);
+    expect(authorize(admin('Global Administrator'), { action: 'users.restore', target: globalAdmin }).allowed).toBe(true);
+  });
+
   it('Billing Administrator manages subscriptions and cannot assign licenses', () => {
     expect(authorize(admin('Billing Administrator'), { action: 'subscriptions.manage' }).allowed).toBe(true);
     expect(authorize(admin('Billing Administrator'), { action: 'licenses.assign', target: member })).toMatchObject({ allowed: false, needsKind: 'role' });
@@ -78,6 +87,41 @@ describe('application permissions', () => {
   it('never reset, disable or delete an administrator', () => {
     expect(authorize(app('User.ReadWrite.All'), { action: 'users.delete', target: globalAdmin }).allowed).toBe(false);
     expect(authorize(app('User.ReadWrite.All'), { action: 'users.delete', target: member }).allowed).toBe(true);
+  });
+
+  it('never reset, disable, delete or restore any user holding a role, not even a User Administrator or Guest Inviter', () => {
+    const writer = app('User.ReadWrite.All', 'Directory.ReadWrite.All');
+    const inviter = { userType: 'Member' as const, roles: ['Guest Inviter' as const] };
+    for (const target of [userAdmin, inviter, globalAdmin]) {
+      expect(authorize(writer, { action: 'users.update', target, changedFields: ['passwordProfile'] })).toMatchObject({ allowed: false, needs: ['Global Administrator'], needsKind: 'role' });
+      expect(authorize(writer, { action: 'users.update', target, changedFields: ['accountEnabled'] }).allowed).toBe(false);
+      expect(authorize(writer, { action: 'users.delete', target }).allowed).toBe(false);
+      expect(authorize(writer, { action: 'users.restore', target })).toMatchObject({ allowed: false, reason: expect.stringContaining('may not restore it') });
+      // Fields outside the sign-in stay editable.
+      expect(authorize(writer, { action: 'users.update', target, changedFields: ['jobTitle'] }).allowed).toBe(true);
+    }
+    expect(authorize(writer, { action: 'users.update', target: member, changedFields: ['passwordProfile'] }).allowed).toBe(true);
+    expect(authorize(writer, { action: 'users.restore', target: member }).allowed).toBe(true);
+  });
+
+  it('give a directory role only when the app may take every action the role allows', () => {
+    const roleManager = app('RoleManagement.ReadWrite.Directory');
+    const refused = authorize(roleManager, { action: 'roles.manage', grantsRole: 'Global Administrator' });
+    expect(refused).toMatchObject({ allowed: false, needsKind: 'permission', reason: expect.stringContaining('Global Administrator also allows') });
+    expect(refused.allowed === false && refused.needs).toEqual(expect.arrayContaining(['User.ReadWrite.All', 'Application.ReadWrite.All', 'Organization.ReadWrite.All']));
+    expect(authorize(roleManager, { action: 'roles.manage', grantsRole: 'User Administrator' }).allowed).toBe(false);
+    // Reads only: Directory.Read.All covers Global Reader's reads but not apps.read and audit.read.
+    expect(authorize(app('RoleManagement.ReadWrite.Directory', 'Directory.Read.All'), { action: 'roles.manage', grantsRole: 'Global Reader' })).toMatchObject({
+      allowed: false,
+      needs: ['AuditLog.Read.All'],
+    });
+    expect(authorize(app('RoleManagement.ReadWrite.Directory', 'Directory.Read.All', 'AuditLog.Read.All'), { action: 'roles.manage', grantsRole: 'Global Reader' }).allowed).toBe(true);
+    expect(authorize(app('RoleManagement.ReadWrite.Directory', 'Directory.ReadWrite.All', 'Directory.Read.All'), { action: 'roles.manage', grantsRole: 'User Administrator' }).allowed).toBe(true);
+    // An app holding every permission holds every action Global Administrator's allows.
+    expect(authorize(app(...APP_PERMISSIONS), { action: 'roles.manage', grantsRole: 'Global Administrator' }).allowed).toBe(true);
+    // Without a role named (removing one), roles.manage is the permission alone; admins are unaffected.
+    expect(authorize(roleManager, { action: 'roles.manage' }).allowed).toBe(true);
+    expect(authorize(admin('Global Administrator'), { action: 'roles.manage', grantsRole: 'Global Administrator' }).allowed).toBe(true);
   });
 
   it('cannot give an app more than the caller holds', () => {

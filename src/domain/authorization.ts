@@ -60,6 +60,10 @@ export type Action =
   | 'users.restore'
   | 'users.purge'
   | 'guests.invite'
+  | 'groups.read'
+  | 'groups.manage'
+  /** Add and remove members (POST/DELETE members/$ref, PATCH with members@odata.bind only). */
+  | 'groupMembers.manage'
   | 'licenses.read'
   | 'licenses.assign'
   | 'subscriptions.read'
@@ -74,10 +78,10 @@ export type Action =
   /** Any signed-in admin or app: the route authorizes its parts itself ($batch, /me). */
   | 'authenticated';
 
-const READ_ACTIONS: readonly Action[] = ['organization.read', 'users.read', 'licenses.read', 'subscriptions.read', 'catalogue.read', 'roles.read', 'apps.read', 'audit.read'];
+const READ_ACTIONS: readonly Action[] = ['organization.read', 'users.read', 'groups.read', 'licenses.read', 'subscriptions.read', 'catalogue.read', 'roles.read', 'apps.read', 'audit.read'];
 
 /** Reads every admin role grants: Entra's admin roles include Directory Readers. */
-const DIRECTORY_READS: readonly Action[] = ['organization.read', 'users.read', 'licenses.read', 'subscriptions.read', 'catalogue.read', 'roles.read'];
+const DIRECTORY_READS: readonly Action[] = ['organization.read', 'users.read', 'groups.read', 'licenses.read', 'subscriptions.read', 'catalogue.read', 'roles.read'];
 
 const ALL_ACTIONS: readonly Action[] = [
   ...READ_ACTIONS,
@@ -88,6 +92,8 @@ const ALL_ACTIONS: readonly Action[] = [
   'users.restore',
   'users.purge',
   'guests.invite',
+  'groups.manage',
+  'groupMembers.manage',
   'licenses.assign',
   'subscriptions.manage',
   'catalogue.manage',
@@ -102,7 +108,19 @@ const ROLE_ACTIONS: Record<RoleName, readonly Action[]> = {
   'Global Reader': [...READ_ACTIONS, 'authenticated'],
   // Assigns licenses and edits usageLocation (a users.update limited to that field); no users, no subscriptions.
   'License Administrator': [...DIRECTORY_READS, 'licenses.assign', 'users.update', 'authenticated'],
-  'User Administrator': [...DIRECTORY_READS, 'users.create', 'users.update', 'users.delete', 'users.restore', 'users.purge', 'guests.invite', 'licenses.assign', 'authenticated'],
+  'User Administrator': [
+    ...DIRECTORY_READS,
+    'users.create',
+    'users.update',
+    'users.delete',
+    'users.restore',
+    'users.purge',
+    'guests.invite',
+    'groups.manage',
+    'groupMembers.manage',
+    'licenses.assign',
+    'authenticated',
+  ],
   'Billing Administrator': [...DIRECTORY_READS, 'subscriptions.manage', 'authenticated'],
   'Guest Inviter': ['users.read', 'guests.invite', 'authenticated'],
 };
@@ -121,6 +139,10 @@ const PERMISSION_ACTIONS: Record<Action, readonly AppPermission[]> = {
   'users.restore': ['User.ReadWrite.All', 'Directory.ReadWrite.All'],
   'users.purge': ['User.ReadWrite.All', 'Directory.ReadWrite.All'],
   'guests.invite': ['User.Invite.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All'],
+  // GroupMember.ReadWrite.All lets an app list groups and read and change their members (Graph's permission reference).
+  'groups.read': ['Group.Read.All', 'GroupMember.ReadWrite.All', 'Group.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
+  'groups.manage': ['Group.ReadWrite.All', 'Directory.ReadWrite.All'],
+  'groupMembers.manage': ['GroupMember.ReadWrite.All', 'Group.ReadWrite.All', 'Directory.ReadWrite.All'],
   'licenses.read': ['LicenseAssignment.Read.All', 'LicenseAssignment.ReadWrite.All', 'User.Read.All', 'User.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All'],
   'licenses.assign': ['LicenseAssignment.ReadWrite.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All'],
   'subscriptions.read': ['LicenseAssignment.Read.All', 'LicenseAssignment.ReadWrite.All', 'Organization.Read.All', 'Organization.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All', 'Allot.Subscriptions.Read.All', 'Allot.Subscriptions.ReadWrite.All'],
@@ -155,6 +177,8 @@ export interface AuthorizationRequest {
   changedFields?: readonly string[];
   /** apps.manage: the permissions of the app created, changed or given a secret. */
   grants?: readonly string[];
+  /** roles.manage: the directory role given (an app may give only a role whose actions it holds itself). */
+  grantsRole?: RoleName;
   /** Tenant setting: licensing a guest needs a Global Administrator. */
   guestLicensingRequiresGlobalAdmin?: boolean;
 }
@@ -171,9 +195,17 @@ const SENSITIVE_FIELDS: readonly string[] = ['passwordProfile', 'accountEnabled'
 
 const isPrivileged = (target: UserTarget): boolean => target.roles.some((role) => !USER_ADMIN_MANAGEABLE_ROLES.includes(role));
 
-/** Actions that reach a user's sign-in (a delete or a sensitive update). */
+/**
+ * Actions that reach a user's sign-in: a delete, a sensitive update, and a restore (roles and
+ * password survive a soft delete, so restoring an admin brings back an account that can sign in).
+ */
 const touchesSignIn = (request: AuthorizationRequest): boolean =>
-  request.action === 'users.delete' || request.action === 'users.purge' || (request.action === 'users.update' && (request.changedFields ?? []).some((field) => SENSITIVE_FIELDS.includes(field)));
+  request.action === 'users.delete' ||
+  request.action === 'users.purge' ||
+  request.action === 'users.restore' ||
+  (request.action === 'users.update' && (request.changedFields ?? []).some((field) => SENSITIVE_FIELDS.includes(field)));
+
+const signInVerb = (action: Action): string => (action === 'users.restore' ? 'restore' : 'reset, disable or delete');
 
 const rolesFor = (action: Action): RoleName[] => ROLE_NAMES.filter((role) => ROLE_ACTIONS[role].includes(action));
 
@@ -202,7 +234,7 @@ function authorizeUser(roles: readonly RoleName[], request: AuthorizationRequest
   }
   if (target !== undefined && isPrivileged(target) && touchesSignIn(request)) {
     return deny(
-      `The user holds an administrator role (${target.roles.join(', ')}); only a Global Administrator may reset, disable or delete it.`,
+      `The user holds an administrator role (${target.roles.join(', ')}); only a Global Administrator may ${signInVerb(action)} it.`,
       ['Global Administrator'],
       'role',
     );
@@ -225,9 +257,27 @@ function authorizeApp(permissions: readonly AppPermission[], request: Authorizat
   if (request.action === 'apps.manage' && beyond.length > 0) {
     return deny(`An application may manage only apps whose permissions it holds itself; it lacks ${beyond.join(', ')}.`, beyond, 'permission');
   }
-  // As in Graph, an application permission does not let an app reset, disable or delete an administrator.
-  if (request.target !== undefined && isPrivileged(request.target) && touchesSignIn(request)) {
-    return deny(`The user holds an administrator role (${request.target.roles.join(', ')}); an application may not reset, disable or delete it.`, ['Global Administrator'], 'role');
+  // Nor give a directory role that allows more than the app may do itself (an app with only
+  // RoleManagement.ReadWrite.Directory would otherwise make a user it controls Global Administrator).
+  // Global Administrator can do what no application permission can (reset any admin): never from an app.
+  if (request.action === 'roles.manage' && request.grantsRole === 'Global Administrator') {
+    return deny('An application may not make a user Global Administrator; a Global Administrator does that.', ['Global Administrator'], 'role');
+  }
+  if (request.action === 'roles.manage' && request.grantsRole !== undefined) {
+    const lacking = ROLE_ACTIONS[request.grantsRole].filter((action) => !authorizeApp(permissions, { action }).allowed);
+    if (lacking.length > 0) {
+      return deny(
+        `An application may give only a role whose actions it may take itself; ${request.grantsRole} also allows ${lacking.join(', ')}.`,
+        [...new Set(lacking.map((action) => PERMISSION_ACTIONS[action][0] ?? action))],
+        'permission',
+      );
+    }
+  }
+  // An application permission does not let an app reset, disable, delete or restore any user holding
+  // a directory role (Graph spares only privileged admins; here a User Administrator or Guest
+  // Inviter account cannot be taken over by an app either).
+  if (request.target !== undefined && request.target.roles.length > 0 && touchesSignIn(request)) {
+    return deny(`The user holds an administrator role (${request.target.roles.join(', ')}); an application may not ${signInVerb(request.action)} it.`, ['Global Administrator'], 'role');
   }
   return { allowed: true, via: granting };
 }

@@ -97,8 +97,33 @@ interface Evaluation {
   held: Set<string>;
 }
 
-/** Why a group's SKUs cannot apply to a user, before seats are counted. */
-function ruleError(location: string | null, grants: readonly GroupGrant[], accepted: readonly Assignment[], catalogue: Catalogue): GroupLicenseError | null {
+/**
+ * Rule checks of one planning run, memoised: they depend only on the licenses a user holds, the
+ * group and the usage location, which most members of a group share, so a 100k-member group
+ * computes them a handful of times instead of once per member.
+ */
+interface RuleMemo {
+  catalogue: Catalogue;
+  ruleErrors: Map<string, GroupLicenseError | null>;
+  violations: Map<string, string[]>;
+}
+
+const licensesKey = (licenses: readonly EffectiveLicense[]): string => licenses.map((license) => `${license.skuId}:${license.disabledPlans.join(',')}`).join(';');
+
+/** Why a group's SKUs cannot apply to a user, before seats are counted (memoised per location, group and licenses held). */
+function ruleError(location: string | null, groupId: string, grants: readonly GroupGrant[], accepted: readonly Assignment[], memo: RuleMemo): GroupLicenseError | null {
+  const key = `${location ?? ''}|${groupId}|${licensesKey(effectiveLicenses(accepted))}`;
+  const known = memo.ruleErrors.get(key);
+  if (known !== undefined) {
+    return known;
+  }
+  const error = computeRuleError(location, grants, accepted, memo);
+  memo.ruleErrors.set(key, error);
+  return error;
+}
+
+function computeRuleError(location: string | null, grants: readonly GroupGrant[], accepted: readonly Assignment[], memo: RuleMemo): GroupLicenseError | null {
+  const { catalogue } = memo;
   if (location === null) {
     // Neither the user nor the tenant has a usage location: Entra reports it as a generic error.
     return 'Other';
@@ -112,20 +137,29 @@ function ruleError(location: string | null, grants: readonly GroupGrant[], accep
       return 'ProhibitedInUsageLocationViolation';
     }
   }
-  const known = new Set(violationKeys(accepted, catalogue));
+  const known = new Set(violationKeys(accepted, memo));
   const candidate = [...accepted, ...grants.map((grant) => asAssignment(grant, 'Active'))];
-  const introduced = (kind: 'mutuallyExclusive' | 'requiresOneOf') => violationKeys(candidate, catalogue, kind).some((key) => !known.has(key));
+  const introduced = (kind: 'mutuallyExclusive' | 'requiresOneOf') => violationKeys(candidate, memo, kind).some((key) => !known.has(key));
   if (introduced('mutuallyExclusive')) {
     return 'MutuallyExclusiveViolation';
   }
   return introduced('requiresOneOf') ? 'DependencyViolation' : null;
 }
 
-/** The rule violations of a set of assignments, as comparable keys (optionally of one kind). */
-function violationKeys(assignments: readonly Assignment[], catalogue: Catalogue, kind?: 'mutuallyExclusive' | 'requiresOneOf'): string[] {
-  return findRuleViolations(enabledPlanIds(effectiveLicenses(assignments), catalogue), catalogue)
+/** The rule violations of a set of assignments, as comparable keys (optionally of one kind); memoised by effective licenses. */
+function violationKeys(assignments: readonly Assignment[], memo: RuleMemo, kind?: 'mutuallyExclusive' | 'requiresOneOf'): string[] {
+  const { catalogue } = memo;
+  const licenses = effectiveLicenses(assignments);
+  const key = `${kind ?? '*'}|${licensesKey(licenses)}`;
+  const known = memo.violations.get(key);
+  if (known !== undefined) {
+    return known;
+  }
+  const keys = findRuleViolations(enabledPlanIds(licenses, catalogue), catalogue)
     .filter((violation) => kind === undefined || violation.rule.kind === kind)
     .map((violation) => `${violation.rule.ruleId}:${[...violation.planIds].sort().join(',')}`);
+  memo.violations.set(key, keys);
+  return keys;
 }
 
 const EPOCH = new Date(0);
@@ -144,8 +178,7 @@ const asAssignment = (grant: GroupGrant, state: Assignment['state']): Assignment
  * `freedEarly` are the user's seats the first pass released already). Without `free` it evaluates
  * with unlimited seats: the first pass, which finds the seats that free up whatever happens.
  */
-function evaluateUser(user: GroupLicensingSubject, input: GroupLicensingInput, free?: Map<string, number>, freedEarly: ReadonlySet<string> = new Set()): Evaluation {
-  const { catalogue } = input;
+function evaluateUser(user: GroupLicensingSubject, input: GroupLicensingInput, memo: RuleMemo, free?: Map<string, number>, freedEarly: ReadonlySet<string> = new Set()): Evaluation {
   const location = user.usageLocation ?? input.defaultUsageLocation;
   const accepted: Assignment[] = user.assignments.filter((assignment) => isDirect(assignment) && isActiveAssignment(assignment));
   const rows: GroupRowWrite[] = [];
@@ -158,7 +191,7 @@ function evaluateUser(user: GroupLicensingSubject, input: GroupLicensingInput, f
     if (grants.length === 0) {
       continue;
     }
-    let error = ruleError(location, grants, accepted, catalogue);
+    let error = ruleError(location, membership.groupId, grants, accepted, memo);
     const held = new Set(effectiveLicenses(accepted).map((license) => license.skuId));
     const needed = grants.map((grant) => grant.skuId).filter((skuId) => !held.has(skuId) && !user.seats.has(skuId));
     if (error === null && free !== undefined) {
@@ -187,8 +220,8 @@ function evaluateUser(user: GroupLicensingSubject, input: GroupLicensingInput, f
     if (!isActiveAssignment(orphan)) {
       continue;
     }
-    const withIt = new Set(violationKeys([...accepted, orphan], catalogue));
-    const breaks = violationKeys(accepted, catalogue, 'requiresOneOf').some((key) => !withIt.has(key));
+    const withIt = new Set(violationKeys([...accepted, orphan], memo));
+    const breaks = violationKeys(accepted, memo, 'requiresOneOf').some((key) => !withIt.has(key));
     if (breaks) {
       rows.push({ userId: user.userId, skuId: orphan.skuId, groupId: orphan.sourceId, disabledPlans: [...orphan.disabledPlans], state: 'ActiveWithError', error: 'DependencyViolation' });
       accepted.push(orphan);
@@ -218,21 +251,27 @@ const earliestMembership = (user: GroupLicensingSubject): number => Math.min(...
 /** The group-sourced rows, states and seat changes for a set of users. Pure and deterministic. */
 export function planGroupLicensing(input: GroupLicensingInput): GroupLicensingPlan {
   const free = new Map([...input.seats].map(([skuId, seats]) => [skuId, seats.free]));
+  const memo: RuleMemo = { catalogue: input.catalogue, ruleErrors: new Map(), violations: new Map() };
   // First pass with unlimited seats: the seats users give up whatever happens (left a group, lost
   // a license) are free before anyone competes for seats.
   const freedEarly = new Map<string, Set<string>>();
   for (const user of input.users) {
-    const { held } = evaluateUser(user, input);
+    if (user.seats.size === 0) {
+      // Nothing to give up: the first pass would find no freed seat.
+      continue;
+    }
+    const { held } = evaluateUser(user, input, memo);
     const freed = new Set([...user.seats].filter((skuId) => !held.has(skuId)));
     freedEarly.set(user.userId, freed);
     for (const skuId of freed) {
       free.set(skuId, (free.get(skuId) ?? 0) + 1);
     }
   }
-  const ordered = [...input.users].sort((a, b) => earliestMembership(a) - earliestMembership(b) || a.userId.localeCompare(b.userId));
+  const earliest = new Map(input.users.map((user) => [user.userId, earliestMembership(user)]));
+  const ordered = [...input.users].sort((a, b) => (earliest.get(a.userId) ?? 0) - (earliest.get(b.userId) ?? 0) || a.userId.localeCompare(b.userId));
   const plan: GroupLicensingPlan = { upserts: [], removals: [], seatsTaken: [], seatsFreed: [], outcomes: [], changedUsers: [] };
   for (const user of ordered) {
-    const evaluation = evaluateUser(user, input, free, freedEarly.get(user.userId));
+    const evaluation = evaluateUser(user, input, memo, free, freedEarly.get(user.userId));
     const current = new Map(user.assignments.filter((assignment) => !isDirect(assignment)).map((assignment) => [`${assignment.sourceId}:${assignment.skuId}`, assignment]));
     const desired = new Map(evaluation.rows.map((row) => [`${row.groupId}:${row.skuId}`, row]));
     for (const row of evaluation.rows) {
@@ -263,7 +302,7 @@ export function planGroupLicensing(input: GroupLicensingInput): GroupLicensingPl
       ...evaluation.rows.map((row) => ({ skuId: row.skuId, sourceId: row.groupId, disabledPlans: row.disabledPlans, state: row.state, error: row.error, assignedAt: EPOCH, updatedAt: EPOCH })),
     ];
     const after = effectiveLicenses(afterRows);
-    if (JSON.stringify(before) !== JSON.stringify(after)) {
+    if (licensesKey(before) !== licensesKey(after)) {
       plan.changedUsers.push({ userId: user.userId, before, after });
     }
   }

@@ -1,5 +1,6 @@
 /**
- * Sign-in throttling: a sliding window of failure times per key (an account, a client address).
+ * Sign-in throttling: a sliding window of failure times per key (an account from one client
+ * address, an account from anywhere, a client address).
  * Pure: the caller passes the time and holds the store, so tests drive it with a fixed clock.
  */
 
@@ -11,9 +12,15 @@ export interface ThrottleLimit {
 
 const FIFTEEN_MINUTES = 15 * 60 * 1000;
 
-/** 5 failures per account and 20 per client address in 15 minutes. */
+/**
+ * In 15 minutes: 5 failures per account from one client address, 50 per account from all addresses
+ * together, 20 per client address across accounts. The strict limit is per (account, address), so
+ * someone guessing from elsewhere cannot lock an admin out with five wrong passwords; the
+ * account-wide limit still caps a guess spread over many addresses.
+ */
 export const SIGN_IN_LIMITS = {
-  account: { maxFailures: 5, windowMs: FIFTEEN_MINUTES },
+  accountAddress: { maxFailures: 5, windowMs: FIFTEEN_MINUTES },
+  account: { maxFailures: 50, windowMs: FIFTEEN_MINUTES },
   address: { maxFailures: 20, windowMs: FIFTEEN_MINUTES },
 } as const satisfies Record<string, ThrottleLimit>;
 

@@ -60,7 +60,10 @@ export function createAdminService(deps: ServiceDeps) {
      * @throws invalidRequest (weak password, unverified domain, no role), alreadyExists (UPN taken)
      */
     async create(context: RequestContext, input: CreateAdminInput): Promise<{ userId: string; userPrincipalName: string; password: string }> {
-      const authorized = requireAllowed(requireAllowed(context, { action: 'users.create', target: { userType: 'Member', roles: input.roles } }), { action: 'roles.manage' });
+      let authorized = requireAllowed(requireAllowed(context, { action: 'users.create', target: { userType: 'Member', roles: input.roles } }), { action: 'roles.manage' });
+      for (const role of new Set(input.roles)) {
+        authorized = requireAllowed(authorized, { action: 'roles.manage', grantsRole: role });
+      }
       if (input.roles.length === 0) {
         throw new AppError('invalidRequest', 'An admin needs at least one role.', [{ code: 'InvalidValue', target: 'roles', message: `Give one or more of: ${Object.keys(ROLES).join(', ')}.` }]);
       }
@@ -121,10 +124,13 @@ export function createAdminService(deps: ServiceDeps) {
      * @throws notFound (unknown role or user), alreadyExists (the user holds the role)
      */
     async assignRole(context: RequestContext, input: { principalId: string; roleDefinitionId: string }): Promise<RoleAssignment> {
-      const authorized = requireAllowed(context, { action: 'roles.manage' });
-      if (roleNameOf(input.roleDefinitionId) === undefined) {
+      requireAllowed(context, { action: 'roles.manage' });
+      const role = roleNameOf(input.roleDefinitionId);
+      if (role === undefined) {
         throw notFound(input.roleDefinitionId);
       }
+      // An app gives only a role whose actions it holds itself (users are unaffected).
+      const authorized = requireAllowed(context, { action: 'roles.manage', grantsRole: role });
       return inTenantTransaction(deps.db, context, async (repos) => {
         const user = orNotFound(await repos.users.findActive(input.principalId), input.principalId);
         const at = deps.clock.now();

@@ -136,10 +136,12 @@ export function createAppService(deps: ServiceDeps) {
     async delete(context: RequestContext, appId: string): Promise<void> {
       await inTenantTransaction(deps.db, context, async (repos) => {
         const app = toView(orNotFound(await repos.apps.find(appId, { forUpdate: true }), appId));
+        // As for update and addSecret: an app manages only apps whose permissions it holds itself.
+        const allowed = requireAllowed(context, { action: 'apps.manage', grants: app.permissions });
         await repos.apps.delete(app.appId);
         await record(
           repos,
-          context,
+          allowed,
           appAudit('Delete application', app, [
             { property: 'DisplayName', before: app.displayName, after: null },
             { property: 'AppPermissions', before: app.permissions, after: null },
@@ -178,12 +180,13 @@ export function createAppService(deps: ServiceDeps) {
     async revokeSecret(context: RequestContext, appId: string, keyId: string): Promise<void> {
       await inTenantTransaction(deps.db, context, async (repos) => {
         const app = orNotFound(await repos.apps.find(appId, { forUpdate: true }), appId);
+        const allowed = requireAllowed(context, { action: 'apps.manage', grants: app.permissions });
         const secret = app.secrets.find((candidate) => candidate.keyId === keyId.toLowerCase() && candidate.revokedAt === null);
         if (!secret) {
           throw notFound(keyId);
         }
         await repos.apps.revokeSecret(app.appId, secret.keyId, deps.clock.now());
-        await record(repos, context, appAudit(SECRETS_ACTIVITY, app, [{ property: 'PasswordCredential', before: secretSummary(secret), after: null }], { action: 'revoke' }));
+        await record(repos, allowed, appAudit(SECRETS_ACTIVITY, app, [{ property: 'PasswordCredential', before: secretSummary(secret), after: null }], { action: 'revoke' }));
       });
     },
   };

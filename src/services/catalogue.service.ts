@@ -5,6 +5,7 @@ import { validateCustomCatalogue } from '../domain/custom-catalogue.js';
 import type { Repositories } from '../db/repositories/index.js';
 import type { ServiceDeps } from './deps.js';
 import { inTenantTransaction, tenantRepositories } from './transaction.js';
+import { reapplyGroupLicensing, recordGroupOutcomes } from './group-reapply.js';
 
 // Microsoft's catalogue is indexed once per process, not per request.
 const indexedBases = new WeakMap<CatalogueData, Catalogue>();
@@ -32,7 +33,7 @@ export function createCatalogueService(deps: ServiceDeps) {
      * @throws invalidRequest with one detail per problem.
      */
     async importCustomCatalogue(context: RequestContext, input: unknown): Promise<CatalogueData> {
-      return inTenantTransaction(deps.db, context, async (repos) => {
+      return inTenantTransaction(deps.db, context, async (repos, trx) => {
         // Checked against everything the tenant already has, so ids and names stay unique.
         const existing = await loadTenantCatalogue(deps.microsoftCatalogue, repos);
         const { data } = validateCustomCatalogue(input, existing);
@@ -52,6 +53,11 @@ export function createCatalogueService(deps: ServiceDeps) {
           });
         }
         await repos.audit.record(context, entries, deps.clock.now(), deps.ids);
+        // New rules may put group contributions in conflict: their holders are re-evaluated at once.
+        if (data.rules.length > 0) {
+          const { plan } = await reapplyGroupLicensing(deps, repos, trx, await repos.groupLicensing.usersWithGroupRows());
+          await recordGroupOutcomes(deps, repos, context, plan, 'catalogue rules');
+        }
         return data;
       });
     },

@@ -1,22 +1,18 @@
-import type { Kysely } from 'kysely';
 import type { LicenseToAdd } from '../domain/assignment.js';
 import { skuLabel } from '../domain/assignment.js';
 import type { Catalogue } from '../domain/catalogue.js';
 import { requireAllowed, type RequestContext } from '../domain/context.js';
 import { AppError, notFound, orNotFound, type ErrorDetail } from '../domain/errors.js';
-import { planGroupLicensing, type GroupLicensingPlan } from '../domain/group-licensing.js';
+import type { GroupLicensingPlan } from '../domain/group-licensing.js';
 import { findRuleViolations } from '../domain/assignment.js';
 import { effectiveLicenses, enabledPlanIds } from '../domain/licenses.js';
-import { ADMIN_POOL } from '../domain/seats.js';
-import { createTenantDirectory, type Repositories } from '../db/repositories/index.js';
+import type { Repositories } from '../db/repositories/index.js';
 import type { GroupLicenseHeader } from '../db/repositories/group-licensing.repository.js';
-import type { Database } from '../db/schema.js';
 import { loadTenantCatalogue } from './catalogue.service.js';
 import type { ServiceDeps } from './deps.js';
 import { authorizeLicenseChange } from './license-authorization.js';
 import { loadLicensedUsers, type LicensedUser } from './licensing.service.js';
-import { lockUsersAndSkus } from './locking.js';
-import { seatsBySku, writeGroupPlan } from './seat-writer.js';
+import { fillWaitlist, reapplyGroupLicensing } from './group-reapply.js';
 import { inTenantTransaction, tenantRepositories } from './transaction.js';
 
 /**
@@ -27,50 +23,6 @@ import { inTenantTransaction, tenantRepositories } from './transaction.js';
 export const INLINE_GROUP_LIMIT = { postgres: 100_000, pglite: 5_000 } as const;
 
 const bad = (message: string, detail: ErrorDetail): AppError => new AppError('licenseAssignmentFailed', message, [detail]);
-
-export interface ReapplyResult {
-  plan: GroupLicensingPlan;
-  catalogue: Catalogue;
-}
-
-/**
- * Re-evaluates the group licenses of these users (active ones; others are skipped) and writes the
- * result: the one entry point every trigger uses (membership, group license, user restore, usage
- * location, reprocess). The caller runs it in its transaction, after the group locks its change
- * needs; it takes the SKU and user locks itself, in the global order.
- */
-export async function reapplyGroupLicensing(deps: ServiceDeps, repos: Repositories, trx: Kysely<Database>, userIds: readonly string[]): Promise<ReapplyResult> {
-  const catalogue = await loadTenantCatalogue(deps.microsoftCatalogue, repos);
-  const active = (await repos.users.findActiveMany([...new Set(userIds)])).map((user) => user.userId).sort();
-  const empty: GroupLicensingPlan = { upserts: [], removals: [], seatsTaken: [], seatsFreed: [], outcomes: [], changedUsers: [] };
-  if (active.length === 0) {
-    return { plan: empty, catalogue };
-  }
-  const memberships = await repos.groupLicensing.licensedMembershipsOf(active);
-  const grants = await repos.groupLicensing.grantsOf([...new Set([...memberships.values()].flat().map((membership) => membership.groupId))]);
-  const grantSkus = [...new Set([...grants.values()].flat().map((grant) => grant.skuId))];
-  const { users, assignments, counters } = await lockUsersAndSkus(repos, active, grantSkus);
-  const subscriptions = await repos.subscriptions.listForSkus([...counters.keys()]);
-  const seats = await repos.assignments.listSeats(active);
-  const tenant = await createTenantDirectory(trx).findById(repos.tenantId);
-  const plan = planGroupLicensing({
-    users: users.map((user) => ({
-      userId: user.userId,
-      displayName: user.displayName,
-      usageLocation: user.usageLocation,
-      assignments: assignments.filter((assignment) => assignment.userId === user.userId),
-      memberships: memberships.get(user.userId) ?? [],
-      seats: new Set(seats.filter((seat) => seat.userId === user.userId).map((seat) => seat.skuId)),
-    })),
-    grants,
-    catalogue,
-    ownedSkuIds: new Set(subscriptions.map((subscription) => subscription.skuId)),
-    defaultUsageLocation: tenant?.defaultUsageLocation ?? null,
-    seats: seatsBySku(subscriptions, counters, ADMIN_POOL),
-  });
-  await writeGroupPlan({ repos, plan, subscriptions, catalogue, at: deps.clock.now() });
-  return { plan, catalogue };
-}
 
 /**
  * The group's own SKU set, validated as Graph does before anything is processed: SKUs the tenant
@@ -186,6 +138,7 @@ export function createGroupLicensingService(deps: ServiceDeps) {
         // Members, and users still carrying rows of the group (a removed license's contributions).
         const affected = [...new Set([...members.map((member) => member.userId), ...(await repos.groupLicensing.usersWithRowsOf(groupId))])];
         const { plan } = await reapplyGroupLicensing(deps, repos, trx, affected);
+        await fillWaitlist(deps, repos, trx, authorized, plan.seatsFreed.map((seat) => seat.skuId));
         await repos.groupLicensing.setProcessingState(groupId, 'ProcessingComplete');
         const counts = await recordApplication(repos, authorized, group, plan, members.length);
         return { group, processed: members.length, ...counts };
@@ -224,9 +177,40 @@ export function createGroupLicensingService(deps: ServiceDeps) {
         }
         const members = await repos.groupLicensing.userMembersInOrder(groupId);
         const { plan } = await reapplyGroupLicensing(deps, repos, trx, members.map((member) => member.userId));
+        await fillWaitlist(deps, repos, trx, allowed, plan.seatsFreed.map((seat) => seat.skuId));
         await repos.groupLicensing.setProcessingState(groupId, 'ProcessingComplete');
         const counts = await recordApplication(repos, allowed, group, plan, members.length);
         return { group, processed: members.length, ...counts };
+      });
+    },
+
+    /**
+     * Allot's seat waitlist for one license of a group: with it on, members waiting in
+     * CountViolation get seats as they free up (earliest membership first); turning it on hands
+     * out the seats free now.
+     * @throws notFound for the group or a license the group does not have
+     */
+    async setWaitlist(context: RequestContext, groupId: string, skuId: string, waitlist: boolean): Promise<void> {
+      const allowed = requireAllowed(context, { action: 'licenses.assign' });
+      await inTenantTransaction(deps.db, allowed, async (repos, trx) => {
+        const [group] = await repos.groupLicensing.lockGroups([groupId], 'update');
+        if (group === undefined) {
+          throw notFound(groupId);
+        }
+        const grant = (await repos.groupLicensing.grantsOf([groupId])).get(groupId)?.find((candidate) => candidate.skuId === skuId.toLowerCase());
+        if (grant === undefined) {
+          throw notFound(skuId);
+        }
+        if (grant.waitlist === waitlist) {
+          return;
+        }
+        await repos.groupLicensing.upsertGrants(groupId, [{ skuId: grant.skuId, disabledPlans: grant.disabledPlans, waitlist }], grant.assignedAt);
+        await record(repos, allowed, [
+          { category: 'GroupManagement', activity: 'Set group license', target: { type: 'Group', id: groupId, name: group.displayName }, changes: [{ property: `Waitlist(${grant.skuId})`, before: grant.waitlist, after: waitlist }] },
+        ]);
+        if (waitlist) {
+          await fillWaitlist(deps, repos, trx, allowed, [grant.skuId]);
+        }
       });
     },
 

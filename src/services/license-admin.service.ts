@@ -7,7 +7,9 @@ import { AppError, orNotFound } from '../domain/errors.js';
 import { DIRECT_SOURCE } from '../domain/ids.js';
 import { effectiveLicenses, enabledPlanIds, isActiveAssignment, type Assignment } from '../domain/licenses.js';
 import { ADMIN_POOL, freeSeats, otherPoolUnits, prepaidUnits } from '../domain/seats.js';
+import type { Kysely } from 'kysely';
 import type { Repositories } from '../db/repositories/index.js';
+import type { Database } from '../db/schema.js';
 import type { SubscriptionRecord } from '../db/repositories/subscription.repository.js';
 import { loadTenantCatalogue } from './catalogue.service.js';
 import type { ServiceDeps } from './deps.js';
@@ -15,6 +17,7 @@ import { loadLicensedUsers, type LicensedUser } from './licensing.service.js';
 import { authorizeLicenseChange } from './license-authorization.js';
 import { lockUsersAndSkus } from './locking.js';
 import { seatsBySku, selfServiceSeatSkus, writeDirectPlans } from './seat-writer.js';
+import { fillWaitlist } from './group-reapply.js';
 import { inTenantTransaction, tenantRepositories } from './transaction.js';
 
 /** One product on the Licenses page: counts summed over its subscriptions, and the subscriptions. */
@@ -72,7 +75,7 @@ const auditLicenseChanges = (plan: BulkPlan, users: readonly BulkSubject[], deta
     });
 
 /** Locks, plans and (unless dry run) writes one bulk change inside the caller's transaction. */
-export async function applyBulkChange(deps: ServiceDeps, context: RequestContext, repos: Repositories, input: BulkChangeInput): Promise<BulkChangeResult> {
+export async function applyBulkChange(deps: ServiceDeps, context: RequestContext, repos: Repositories, trx: Kysely<Database>, input: BulkChangeInput): Promise<BulkChangeResult> {
   const userIds = [...new Set(input.userIds.map((id) => id.toLowerCase()))].sort();
   const { users, assignments, counters } = await lockUsersAndSkus(
     repos,
@@ -115,6 +118,7 @@ export async function applyBulkChange(deps: ServiceDeps, context: RequestContext
   }
   const at = deps.clock.now();
   await writeDirectPlans({ repos, plans: plan.plans, subscriptions, pool: ADMIN_POOL, catalogue, at });
+  await fillWaitlist(deps, repos, trx, authorized, plan.plans.flatMap((change) => change.seatsFreed));
   await repos.audit.record(authorized, auditLicenseChanges(plan, subjects, { bulkMode: input.mode, usersInRequest: userIds.length }), at, deps.ids);
   return { applied: true, plan };
 }
@@ -161,7 +165,7 @@ export function createLicenseAdminService(deps: ServiceDeps) {
       if ((input.mode === 'addMore' || input.mode === 'replace') && input.licenses.length === 0) {
         throw new AppError('invalidRequest', `Mode ${input.mode} needs at least one license.`);
       }
-      return inTenantTransaction(deps.db, context, (repos) => applyBulkChange(deps, context, repos, input));
+      return inTenantTransaction(deps.db, context, (repos, trx) => applyBulkChange(deps, context, repos, trx, input));
     },
 
     /** A user's licenses for editing, with the version an edit must be based on. */
@@ -178,10 +182,10 @@ export function createLicenseAdminService(deps: ServiceDeps) {
      * refusing with 412 when the user's licenses changed since `expectedVersion`.
      */
     async setUserLicenses(context: RequestContext, userKey: string, expectedVersion: number, licenses: readonly LicenseToAdd[]): Promise<LicensedUser & { version: number }> {
-      return inTenantTransaction(deps.db, context, async (repos) => {
+      return inTenantTransaction(deps.db, context, async (repos, trx) => {
         const found = orNotFound(await repos.users.findActive(userKey), userKey);
         const mode: BulkMode = licenses.length === 0 ? 'removeAll' : 'replace';
-        await applyBulkChange(deps, context, repos, { userIds: [found.userId], mode, licenses, dryRun: false, basedOnVersion: expectedVersion });
+        await applyBulkChange(deps, context, repos, trx, { userIds: [found.userId], mode, licenses, dryRun: false, basedOnVersion: expectedVersion });
         const user = orNotFound(await repos.users.findActive(found.userId), userKey);
         const catalogue = await loadTenantCatalogue(deps.microsoftCatalogue, repos);
         const [licensed] = await loadLicensedUsers(repos, catalogue, [user]);

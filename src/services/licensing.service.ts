@@ -8,6 +8,7 @@ import type { DirectoryUser } from '../domain/user.js';
 import type { Repositories } from '../db/repositories/index.js';
 import { loadTenantCatalogue } from './catalogue.service.js';
 import type { ServiceDeps } from './deps.js';
+import { fillWaitlist } from './group-reapply.js';
 import { authorizeLicenseChange } from './license-authorization.js';
 import { seatsBySku, selfServiceSeatSkus, writeDirectPlans } from './seat-writer.js';
 import { inTenantTransaction, tenantRepositories } from './transaction.js';
@@ -41,7 +42,7 @@ export function createLicensingService(deps: ServiceDeps) {
      *   forbidden when the caller may not license this user (a guest needs a Global Administrator).
      */
     async assignLicense(context: RequestContext, options: AssignLicenseOptions): Promise<LicensedUser> {
-      return inTenantTransaction(deps.db, context, async (repos) => {
+      return inTenantTransaction(deps.db, context, async (repos, trx) => {
         const found = orNotFound(await repos.users.findActive(options.userKey), options.userKey);
         const skuIds = [...new Set([...options.add.map((license) => license.skuId), ...options.remove].map((id) => id.toLowerCase()))].sort();
         // Lock order everywhere: SKU counters (by skuId), then users. Opposite swaps cannot deadlock.
@@ -65,6 +66,7 @@ export function createLicensingService(deps: ServiceDeps) {
         if (plan.isChange) {
           const at = deps.clock.now();
           await writeDirectPlans({ repos, plans: [plan], subscriptions, pool, catalogue, at });
+          await fillWaitlist(deps, repos, trx, authorized, plan.seatsFreed);
           await repos.audit.record(
             authorized,
             [

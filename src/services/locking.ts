@@ -1,4 +1,4 @@
-import { AppError, orNotFound } from '../domain/errors.js';
+import { AppError, notFound } from '../domain/errors.js';
 import { ROLES } from '../domain/authorization.js';
 import type { DirectoryUser } from '../domain/user.js';
 import type { Repositories } from '../db/repositories/index.js';
@@ -60,14 +60,14 @@ export async function lockUsersAndSkus(
     const counters = await repos.subscriptions.lockSkus(wanted);
     // A restore locks soft-deleted users (against the purge job); everything else active ones.
     const users = options.deleted ? await repos.users.lockDeletedMany(userIds) : await repos.users.lockActiveMany(userIds);
-    for (const userId of userIds) {
-      orNotFound(
-        users.find((user) => user.userId === userId),
-        userId,
-      );
+    const locked = new Set(users.map((user) => user.userId));
+    const missing = userIds.find((userId) => !locked.has(userId));
+    if (missing !== undefined) {
+      throw notFound(missing);
     }
     const assignments = await repos.assignments.listForUsers(userIds);
-    if (assignments.every((assignment) => wanted.includes(assignment.skuId))) {
+    const lockedSkus = new Set(wanted);
+    if (assignments.every((assignment) => lockedSkus.has(assignment.skuId))) {
       return { users, assignments, counters };
     }
   }

@@ -60,7 +60,12 @@ async function moveSeats(options: {
   }));
   const takers = new Map<string, string[]>();
   for (const { userId, skuId } of options.taken) {
-    takers.set(skuId, [...(takers.get(skuId) ?? []), userId]);
+    const list = takers.get(skuId);
+    if (list === undefined) {
+      takers.set(skuId, [userId]);
+    } else {
+      list.push(userId);
+    }
   }
   const bindings: SeatBinding[] = [];
   for (const [skuId, userIds] of takers) {

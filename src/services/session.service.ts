@@ -74,15 +74,23 @@ function parseCookie(value: string): { tenantId: string; sessionId: string; secr
 
 const roleNames = (roleIds: readonly string[]): RoleName[] => roleIds.map(roleNameOf).filter((name): name is RoleName => name !== undefined);
 
-const accountKey = (tenantId: string | undefined, userPrincipalName: string): ThrottleKey => ({
-  key: `account:${tenantId ?? '-'}:${userPrincipalName.toLowerCase()}`,
-  limit: SIGN_IN_LIMITS.account,
-});
+/**
+ * What a failed attempt counts against: the account from this client address (the strict limit,
+ * and the one a success resets), the account from any address, and the address across accounts.
+ */
+function throttleKeys(tenantId: string | undefined, userPrincipalName: string, clientAddress: string | null): { accountAddress: ThrottleKey; all: ThrottleKey[] } {
+  const account = `${tenantId ?? '-'}:${userPrincipalName.toLowerCase()}`;
+  const accountAddress = { key: `account-address:${account}|${clientAddress ?? '-'}`, limit: SIGN_IN_LIMITS.accountAddress };
+  return {
+    accountAddress,
+    all: [accountAddress, { key: `account:${account}`, limit: SIGN_IN_LIMITS.account }, ...(clientAddress === null ? [] : [{ key: `address:${clientAddress}`, limit: SIGN_IN_LIMITS.address }])],
+  };
+}
 
 /**
  * Web sign-in of admins with a password, and the sessions it opens. Failed attempts are counted in
  * memory, per process (several Allot processes behind one database each count their own), per
- * account and per client address.
+ * account and client address, per account, and per client address.
  */
 export function createSessionService(deps: ServiceDeps) {
   const tenants = createTenantDirectory(deps.db);
@@ -111,8 +119,7 @@ export function createSessionService(deps: ServiceDeps) {
       const userPrincipalName = input.userPrincipalName.trim().toLowerCase();
       const domain = userPrincipalName.split('@')[1];
       const tenant = domain === undefined || domain === '' ? undefined : await tenants.findByDomain(domain);
-      const account = accountKey(tenant?.tenantId, userPrincipalName);
-      const keys = [account, ...(input.clientAddress === null ? [] : [{ key: `address:${input.clientAddress}`, limit: SIGN_IN_LIMITS.address }])];
+      const { accountAddress, all: keys } = throttleKeys(tenant?.tenantId, userPrincipalName, input.clientAddress);
       requireNotThrottled(keys);
       // The same statements run for an unknown domain (on a tenant id no tenant has), so it answers no faster.
       const candidate = await createRepositories(deps.db, tenant?.tenantId ?? NO_TENANT).credentials.findForSignIn(userPrincipalName);
@@ -123,7 +130,8 @@ export function createSessionService(deps: ServiceDeps) {
         recordFailure(failures, keys, deps.clock.now());
         throw signInFailed();
       }
-      resetFailures(failures, account.key);
+      // Only this address's count: failures from elsewhere keep counting against the account.
+      resetFailures(failures, accountAddress.key);
 
       const secret = randomSecret();
       const csrfToken = randomSecret();
@@ -267,18 +275,18 @@ export function createSessionService(deps: ServiceDeps) {
 
     /**
      * POST /me/changePassword: the signed-in admin replaces its password, proving the current one.
-     * Wrong current passwords count against the account's sign-in throttle. The admin's other
+     * Wrong current passwords count against the sign-in throttle (account and address). The admin's other
      * sessions end; this one stays and no longer needs a password change.
      * @throws invalidRequest (app token, wrong current password, weak or unchanged new password), tooManyRequests
      */
     async changePassword(context: RequestContext, input: { currentPassword: string; newPassword: string }): Promise<void> {
       const principal = requireSignedInUser(context);
-      const account = accountKey(context.tenantId, principal.userPrincipalName);
-      requireNotThrottled([account]);
+      const { accountAddress, all: keys } = throttleKeys(context.tenantId, principal.userPrincipalName, context.clientAddress);
+      requireNotThrottled(keys);
       const credential = await tenantRepositories(deps.db, context).credentials.find(principal.id);
       const verified = await verifyPassword(credential?.passwordHash ?? DUMMY_PASSWORD_HASH, input.currentPassword);
       if (!credential || !verified) {
-        recordFailure(failures, [account], deps.clock.now());
+        recordFailure(failures, keys, deps.clock.now());
         throw new AppError('invalidRequest', 'The current password is incorrect.', [{ code: 'InvalidPassword', target: 'currentPassword', message: 'Give the password you signed in with.' }]);
       }
       requireStrongPassword(input.newPassword, 'newPassword');
@@ -290,7 +298,7 @@ export function createSessionService(deps: ServiceDeps) {
         const user = orNotFound(await repos.users.lockActive(principal.id), principal.id);
         await storePassword(deps, context, repos, user, { passwordHash, mustChange: false }, { activity: 'Change user password', keepSessionId: principal.sessionId });
       });
-      resetFailures(failures, account.key);
+      resetFailures(failures, accountAddress.key);
     },
   };
 }

@@ -5,6 +5,7 @@ import { capabilityStatus, prepaidUnits, type SubscriptionChannel, type Subscrip
 import type { SubscriptionRecord } from '../db/repositories/subscription.repository.js';
 import { loadTenantCatalogue } from './catalogue.service.js';
 import type { ServiceDeps } from './deps.js';
+import { fillWaitlist } from './group-reapply.js';
 import { inTenantTransaction, tenantRepositories } from './transaction.js';
 
 /** Graph's subscribedSku, before presentation: one per SKU the tenant has subscriptions for. */
@@ -148,7 +149,7 @@ export function createSubscriptionService(deps: ServiceDeps) {
      * assigned from that subscription, saying how many to unassign first.
      */
     async changeLicenseCount(context: RequestContext, subscriptionKey: string, delta: number): Promise<SubscriptionRecord> {
-      return inTenantTransaction(deps.db, context, async (repos) => {
+      return inTenantTransaction(deps.db, context, async (repos, trx) => {
         const found = orNotFound(await repos.subscriptions.findById(subscriptionKey), subscriptionKey);
         await repos.subscriptions.lockSkus([found.skuId]);
         const subscription = (await repos.subscriptions.findById(found.subscriptionId)) ?? found;
@@ -187,6 +188,9 @@ export function createSubscriptionService(deps: ServiceDeps) {
           at,
           deps.ids,
         );
+        if (delta > 0) {
+          await fillWaitlist(deps, repos, trx, context, [subscription.skuId]);
+        }
         return orNotFound(await repos.subscriptions.findById(subscription.subscriptionId), subscriptionKey);
       });
     },

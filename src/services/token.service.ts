@@ -1,7 +1,6 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { calculateJwkThumbprint, decodeJwt, decodeProtectedHeader, errors, exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type CryptoKey, type JWK } from 'jose';
 import { isAppPermission, type Principal } from '../domain/authorization.js';
-import { DAY_MS } from '../domain/clock.js';
 import type { RequestContext } from '../domain/context.js';
 import { AppError } from '../domain/errors.js';
 import { isGuid } from '../domain/ids.js';
@@ -19,17 +18,22 @@ export interface TokenResponse {
   access_token: string;
 }
 
-/** Retired keys stay published this long: far beyond the one hour a token they signed can live. */
-export const RETIRED_KEY_PUBLISHED_MS = DAY_MS;
+/** Clock skew accepted on exp, nbf and iat (Microsoft.IdentityModel's default). */
+const CLOCK_TOLERANCE_SECONDS = 300;
+
+/**
+ * A retired key stays published, and keeps verifying, for the longest a token it signed can live:
+ * the token lifetime plus the clock skew allowance (65 minutes), and not a moment longer, so
+ * rotating a key that may have leaked stops tokens minted with it within that time. (A process
+ * whose cached signing key is up to KEY_CACHE_MS stale still signs tokens that expire inside it.)
+ */
+export const RETIRED_KEY_PUBLISHED_MS = (ACCESS_TOKEN_LIFETIME_SECONDS + CLOCK_TOLERANCE_SECONDS) * 1000;
 
 /**
  * How long a process trusts what it read of the signing keys. Another process's rotation is seen
  * within this time for signing, and at once for verification (an unknown kid triggers a reread).
  */
 const KEY_CACHE_MS = 60_000;
-
-/** Clock skew accepted on exp and nbf (Microsoft.IdentityModel's default). */
-const CLOCK_TOLERANCE_SECONDS = 300;
 
 const ALGORITHM = 'RS256';
 
@@ -119,11 +123,12 @@ async function generateSigningKey(): Promise<{ keyId: string; privateJwk: Record
  * OAuth 2.0 client credentials for app registrations, and the verification of the tokens.
  *
  * Tokens are RS256 JWTs signed with the tenant's active signing key (created on first use, rotatable;
- * a retired key stays published for a day). Their issuer is `<base URL of the request>/<tenantId>/v2.0`
+ * a retired key stays published for a token's lifetime plus the clock skew allowance). Their issuer is `<base URL of the request>/<tenantId>/v2.0`
  * as in Entra, but verification does not compare the host part of `iss`: the same Allot is reachable
  * under several names (127.0.0.1, localhost, a proxy's name), and the tenant's own signing keys
  * already prove which Allot and which tenant issued the token. It checks the signature against the
- * keys of the token's `tid`, the audience, the lifetime, and that the app still exists.
+ * keys of the token's `tid`, the audience, the lifetime (no longer than Allot issues, issued in the
+ * past), and that the app still exists.
  */
 export function createTokenService(deps: ServiceDeps) {
   const directory = createTenantDirectory(deps.db);
@@ -300,11 +305,17 @@ export function createTokenService(deps: ServiceDeps) {
           audience: GRAPH_AUDIENCE,
           currentDate: now(),
           clockTolerance: CLOCK_TOLERANCE_SECONDS,
+          // Refuses a token issued longer ago than a token lives, or issued in the future.
+          maxTokenAge: ACCESS_TOKEN_LIFETIME_SECONDS,
           requiredClaims: ['exp', 'nbf', 'iat', 'iss', 'tid', 'appid'],
         });
         claims = verified.payload;
       } catch (error) {
         throw unauthenticated(verificationMessage(error));
+      }
+      // Allot never issues a token that lives longer than ACCESS_TOKEN_LIFETIME_SECONDS: one that does was not made here.
+      if (typeof claims.exp !== 'number' || typeof claims.iat !== 'number' || claims.exp - claims.iat > ACCESS_TOKEN_LIFETIME_SECONDS + CLOCK_TOLERANCE_SECONDS) {
+        throw unauthenticated('Access token validation failure. Invalid token lifetime.');
       }
       if (typeof claims.iss !== 'string' || !claims.iss.endsWith(`/${tenantId}/v2.0`)) {
         throw unauthenticated('Access token validation failure. Invalid issuer.');
@@ -324,7 +335,7 @@ export function createTokenService(deps: ServiceDeps) {
 
     discoveryTenant,
 
-    /** The tenant's published signing keys (JWKS): the active one and those retired within a day. */
+    /** The tenant's published signing keys (JWKS): the active one and those retired within RETIRED_KEY_PUBLISHED_MS. */
     async publishedKeys(tenantKey: string): Promise<{ keys: Record<string, unknown>[] }> {
       const tenant = await discoveryTenant(tenantKey);
       // Publish the key before the first token is signed with it, so a verifier never misses it.
@@ -335,8 +346,8 @@ export function createTokenService(deps: ServiceDeps) {
 
     /**
      * Retires the tenant's active signing key and makes a new one active. Tokens signed with the old
-     * key stay valid until they expire (it stays published for a day); keys retired longer ago are
-     * deleted. Two rotations at once leave one new key.
+     * key stay valid until they expire (it stays published for a token's lifetime plus the clock skew
+     * allowance, then verifies nothing); keys retired longer ago are deleted. Two rotations at once leave one new key.
      */
     async rotateSigningKey(context: RequestContext): Promise<{ activeKeyId: string; retiredKeyId: string | null }> {
       const generated = await generateSigningKey();
@@ -377,7 +388,7 @@ function verificationMessage(error: unknown): string {
     return EXPIRED;
   }
   if (error instanceof errors.JWTClaimValidationFailed) {
-    if (error.claim === 'nbf') {
+    if (error.claim === 'nbf' || error.claim === 'iat') {
       return EXPIRED;
     }
     if (error.claim === 'aud') {

@@ -1,4 +1,4 @@
-import type { RoleName } from '../domain/authorization.js';
+import { roleNameOf, type RoleName } from '../domain/authorization.js';
 import { requireAllowed, type RequestContext } from '../domain/context.js';
 import { AppError, notFound, orNotFound } from '../domain/errors.js';
 import { isGuid } from '../domain/ids.js';
@@ -12,12 +12,15 @@ import { DAY_MS } from '../domain/clock.js';
 import { createTenantDirectory, type Repositories } from '../db/repositories/index.js';
 import type { LicenseToAdd } from '../domain/assignment.js';
 import { loadTenantCatalogue } from './catalogue.service.js';
+import { authorizeLicenseChange } from './license-authorization.js';
 import { applyBulkChange } from './license-admin.service.js';
 import { hashPassword, storePassword } from './credentials.js';
 import type { ServiceDeps } from './deps.js';
 import { loadLicensedUsers, type LicensedUser } from './licensing.service.js';
 import { lockAdminGuard, lockUsersAndSkus, requireAnotherGlobalAdmin } from './locking.js';
 import { inTenantTransaction, tenantRepositories } from './transaction.js';
+import { afterUsersChanged } from './group-triggers.js';
+import { fillWaitlist } from './group-reapply.js';
 
 export interface UserListResult {
   users: LicensedUser[];
@@ -174,11 +177,12 @@ export function createUserService(deps: ServiceDeps) {
         passwordProfile?.password === undefined
           ? undefined
           : await newCredential(passwordProfile.password, passwordProfile.forceChangePasswordNextSignIn ?? false, 'passwordProfile.password');
-      return inTenantTransaction(deps.db, context, async (repos) => {
+      return inTenantTransaction(deps.db, context, async (repos, trx) => {
         const user = await insertUser(deps, authorized, repos, properties, credential);
         if (licenses.length > 0) {
-          await applyBulkChange(deps, authorized, repos, { userIds: [user.userId], mode: 'addMore', licenses, dryRun: false });
+          await applyBulkChange(deps, authorized, repos, trx, { userIds: [user.userId], mode: 'addMore', licenses, dryRun: false });
         }
+        await afterUsersChanged(deps, repos, trx, authorized, [user.userId]);
         const catalogue = await loadTenantCatalogue(deps.microsoftCatalogue, repos);
         const created = orNotFound(await repos.users.findActive(user.userId), user.userId);
         return (await loadLicensedUsers(repos, catalogue, [created]))[0] as LicensedUser;
@@ -203,7 +207,7 @@ export function createUserService(deps: ServiceDeps) {
       const newPassword = passwordProfile?.password;
       const credential = newPassword === undefined ? undefined : await newCredential(newPassword, passwordProfile?.forceChangePasswordNextSignIn ?? true, 'passwordProfile.password');
       const disabling = patch.accountEnabled === false;
-      await inTenantTransaction(deps.db, context, async (repos) => {
+      await inTenantTransaction(deps.db, context, async (repos, trx) => {
         if (disabling) {
           await lockAdminGuard(repos);
         }
@@ -211,6 +215,11 @@ export function createUserService(deps: ServiceDeps) {
         const roles = await rolesOfUser(repos, found.userId);
         const authorized = requireAllowed(context, { action: 'users.update', target: { userType: found.userType, roles }, changedFields });
         const user = orNotFound(await repos.users.lockActive(found.userId), userKey);
+        // Turning a licensed member into a guest is licensing a guest: the same check as assignLicense
+        // on a guest (a Global Administrator while the tenant setting is on), so PATCH cannot bypass it.
+        if (patch.userType === 'Guest' && user.userType !== 'Guest' && (await repos.assignments.listForUsers([user.userId])).length > 0) {
+          await authorizeLicenseChange(context, repos, [{ ...user, userType: 'Guest' }]);
+        }
         if (patch.userPrincipalName !== undefined && (await repos.users.isUpnTaken(patch.userPrincipalName, user.userId))) {
           throw upnTaken(patch.userPrincipalName);
         }
@@ -228,6 +237,8 @@ export function createUserService(deps: ServiceDeps) {
           .map((property) => ({ property, before: user[property], after: patch[property] }));
         if (changes.length > 0) {
           await repos.users.update(user.userId, patch);
+          // Dynamic groups whose rule reads a changed property, and group licenses (usage location).
+          await afterUsersChanged(deps, repos, trx, authorized, [user.userId], new Set(changes.map((change) => change.property)));
           const sessionsEnded = disabling ? await repos.sessions.deleteForUser(user.userId) : 0;
           await repos.audit.record(
             authorized,
@@ -271,7 +282,7 @@ export function createUserService(deps: ServiceDeps) {
      * end at once. Refused for the last Global Administrator.
      */
     async deleteUser(context: RequestContext, userKey: string): Promise<void> {
-      await inTenantTransaction(deps.db, context, async (repos) => {
+      await inTenantTransaction(deps.db, context, async (repos, trx) => {
         await lockAdminGuard(repos);
         const found = orNotFound(await repos.users.findActive(userKey), userKey);
         const roles = await rolesOfUser(repos, found.userId);
@@ -288,6 +299,7 @@ export function createUserService(deps: ServiceDeps) {
           at,
         );
         await repos.users.setDeletedAt(user.userId, at);
+        await fillWaitlist(deps, repos, trx, authorized, released.map((seat) => seat.skuId));
         await repos.users.bumpLicenseVersion([user.userId]);
         await repos.sessions.deleteForUser(user.userId);
         await repos.audit.record(
@@ -317,15 +329,19 @@ export function createUserService(deps: ServiceDeps) {
 
     /**
      * Restores a soft-deleted user and re-applies its licenses where seats allow; the licenses that
-     * found no seat are dropped and reported.
+     * found no seat are dropped and reported. Roles and password survive the soft delete, so the
+     * permission table sees the user's roles (restoring a privileged admin needs a Global
+     * Administrator) and, when it holds licenses, re-licensing it is checked as any license change.
      */
     async restoreUser(context: RequestContext, userId: string): Promise<RestoreResult> {
-      return inTenantTransaction(deps.db, context, async (repos) => {
+      return inTenantTransaction(deps.db, context, async (repos, trx) => {
         const deleted = orNotFound(await repos.users.findDeleted(userId), userId);
         // Past its retention a deleted user is gone, even if the purge job has not run yet.
         if (deleted.deletedAt !== null && deps.clock.now().getTime() - deleted.deletedAt.getTime() > SOFT_DELETE_RETENTION_DAYS * DAY_MS) {
           throw notFound(userId);
         }
+        // rolesOf reads role_assignment by user id, deleted or not (a soft delete keeps the assignments).
+        const authorized = requireAllowed(context, { action: 'users.restore', target: { userType: deleted.userType, roles: await rolesOfUser(repos, userId) } });
         const { users, counters } = await lockUsersAndSkus(repos, [userId], [], { deleted: true });
         const user = users[0] as DirectoryUser;
         const skuIds = [...counters.keys()];
@@ -337,7 +353,15 @@ export function createUserService(deps: ServiceDeps) {
         const at = deps.clock.now();
         const catalogue = await loadTenantCatalogue(deps.microsoftCatalogue, repos);
         const subscriptions = await repos.subscriptions.listForSkus(skuIds);
-        const assignments = (await repos.assignments.listForUsers([userId])).filter(isActiveAssignment);
+        const held = await repos.assignments.listForUsers([userId]);
+        // A restore gives the user its licenses back, so it is checked as licensing it (a guest needs a
+        // Global Administrator while the tenant setting is on). Refused whole with the same 403 as
+        // the other license paths rather than restoring the user unlicensed: a restore that silently
+        // drops licenses would be a different operation than the one asked for.
+        if (held.length > 0) {
+          await authorizeLicenseChange(context, repos, [user]);
+        }
+        const assignments = held.filter(isActiveAssignment);
         const bindings: { userId: string; skuId: string; subscriptionId: string }[] = [];
         const notRestored: string[] = [];
         for (const license of effectiveLicenses(assignments)) {
@@ -366,20 +390,27 @@ export function createUserService(deps: ServiceDeps) {
         await repos.users.setDeletedAt(userId, null);
         await repos.users.bumpLicenseVersion([userId]);
         const names = notRestored.map((skuId) => ({ skuId, displayName: catalogue.findSku(skuId)?.displayName ?? skuId }));
+        const roleAssignmentsRestored = (await repos.roleAssignments.list({ principalId: userId })).map((assignment) => ({
+          roleAssignmentId: assignment.id,
+          roleDefinitionId: assignment.roleDefinitionId,
+          role: roleNameOf(assignment.roleDefinitionId) ?? null,
+        }));
         await repos.audit.record(
-          context,
+          authorized,
           [
             {
               category: 'UserManagement',
               activity: 'Restore user',
               target: { type: 'User', id: userId, name: user.userPrincipalName },
               changes: [{ property: 'AssignedLicense', before: [], after: effectiveLicenses(assignments.filter((a) => !notRestored.includes(a.skuId))) }],
-              details: { licensesNotRestored: names },
+              details: { licensesNotRestored: names, roleAssignmentsRestored },
             },
           ],
           at,
           deps.ids,
         );
+        // Back in its groups: dynamic rules and group licenses apply again (seats short → CountViolation).
+        await afterUsersChanged(deps, repos, trx, authorized, [userId]);
         const restored = orNotFound(await repos.users.findActive(userId), userId);
         return { user: (await loadLicensedUsers(repos, catalogue, [restored]))[0] as LicensedUser, notRestored: names };
       });
@@ -390,6 +421,8 @@ export function createUserService(deps: ServiceDeps) {
       await inTenantTransaction(deps.db, context, async (repos) => {
         const user = orNotFound(await repos.users.findDeleted(userId), userId);
         const authorized = requireAllowed(context, { action: 'users.purge', target: { userType: user.userType, roles: await rolesOfUser(repos, userId) } });
+        // group_member.member_id has no FK: the user's memberships go explicitly (a soft delete keeps them).
+        await repos.groups.removeMemberships([userId]);
         await repos.users.purge(userId);
         await repos.audit.record(
           authorized,

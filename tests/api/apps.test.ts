@@ -211,4 +211,25 @@ describe('who may manage apps', () => {
     expectGraphError(await t.app.inject({ method: 'PATCH', url: `/admin/apps/${weak.appId}`, headers: writer, payload: { permissions: ['User.ReadWrite.All'] } }), 403, 'Authorization_RequestDenied');
     expect((await t.services.apps.get(testContext(a.tenantId), weak.appId)).permissions).toEqual([]);
   });
+
+  it('an app cannot delete or revoke a secret of an app with permissions it does not hold; one it holds, it can', async () => {
+    const writer = await t.appHeaders(a.tenantId, ['Application.ReadWrite.All']);
+    const registration = await t.services.apps.create(testContext(a.tenantId), { displayName: 'Strong', permissions: [...APP_PERMISSIONS] });
+    const secret = await t.services.apps.addSecret(testContext(a.tenantId), registration.appId, {});
+    const strong = { clientId: registration.appId, clientSecret: secret.secretText, keyId: secret.keyId };
+    const before = await auditRows(strong.clientId);
+    const deleted = await t.app.inject({ method: 'DELETE', url: `/admin/apps/${strong.clientId}`, headers: writer });
+    expectGraphError(deleted, 403, 'Authorization_RequestDenied', 'Insufficient privileges to complete the operation.');
+    expect(deleted.json<{ error: { details: { message: string }[] } }>().error.details[0]?.message).toContain('Directory.ReadWrite.All');
+    expectGraphError(await t.app.inject({ method: 'DELETE', url: `/admin/apps/${strong.clientId}/secrets/${strong.keyId}`, headers: writer }), 403, 'Authorization_RequestDenied');
+    // Nothing changed: the app and its secret still work, and no audit row was written.
+    expect((await t.services.apps.get(testContext(a.tenantId), strong.clientId)).secrets.map((secret) => secret.revokedAt)).toEqual([null]);
+    expect(await auditRows(strong.clientId)).toEqual(before);
+    await tokenFor(t.app, a.tenantId, strong);
+
+    const peer = await createClient(t.services, a.tenantId, ['Application.ReadWrite.All']);
+    expect((await t.app.inject({ method: 'DELETE', url: `/admin/apps/${peer.clientId}/secrets/${peer.keyId}`, headers: writer })).statusCode).toBe(204);
+    expect((await t.app.inject({ method: 'DELETE', url: `/admin/apps/${peer.clientId}`, headers: writer })).statusCode).toBe(204);
+    expect((await auditRows(peer.clientId)).map((row) => row.activity)).toContain('Delete application');
+  });
 });

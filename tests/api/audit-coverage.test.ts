@@ -93,7 +93,8 @@ const CASES: Record<string, () => Call | Promise<Call>> = {
   'POST /admin/apps/signing-keys/rotate': () => ({ url: '/admin/apps/signing-keys/rotate' }),
   'DELETE /admin/users/:id/password': async () => {
     const admin = await t.services.admins.create(testContext(tenant.tenantId), { userPrincipalName: `inviter-${Math.random().toString(36).slice(2, 8)}@${domain}`, displayName: 'Inviter', roles: ['Guest Inviter'] });
-    return { url: `/admin/users/${admin.userId}/password` };
+    // No app takes a role holder's password away: a Global Administrator does.
+    return { url: `/admin/users/${admin.userId}/password`, headers: (await t.adminHeaders(tenant.tenantId, ['Global Administrator'])).headers };
   },
   // /me is the signed-in admin's own account: a session, not an app token.
   'POST /v1.0/me/changePassword': async () => ({
@@ -103,8 +104,36 @@ const CASES: Record<string, () => Call | Promise<Call>> = {
   }),
   // A real change: an unchanged setting writes no audit row.
   'PATCH /admin/settings': () => ({ url: '/admin/settings', payload: { guestLicensingRequiresGlobalAdmin: false } }),
+  'POST /v1.0/groups': () => ({ url: '/v1.0/groups', payload: { displayName: 'Audited group', mailNickname: 'audited', mailEnabled: false, securityEnabled: true } }),
+  'PATCH /v1.0/groups/:id': async () => ({ url: `/v1.0/groups/${await newGroup()}`, payload: { description: 'Audited' } }),
+  'DELETE /v1.0/groups/:id': async () => ({ url: `/v1.0/groups/${await newGroup()}` }),
+  'POST /v1.0/groups/:id/members/$ref': async () => ({ url: `/v1.0/groups/${await newGroup()}/members/$ref`, payload: { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${await fresh('group-member')}` } }),
+  'DELETE /v1.0/groups/:id/members/:memberId/$ref': async () => {
+    const member = await fresh('group-leaver');
+    return { url: `/v1.0/groups/${await newGroup([member])}/members/${member}/$ref` };
+  },
+  'POST /v1.0/groups/:id/assignLicense': async () => ({
+    url: `/v1.0/groups/${await newGroup([await fresh('group-licensed')])}/assignLicense`,
+    payload: { addLicenses: [{ skuId: FLEET.standard, disabledPlans: [] }], removeLicenses: [] },
+  }),
+  'POST /v1.0/users/:id/reprocessLicenseAssignment': async () => ({ url: `/v1.0/users/${await fresh('reprocessed')}/reprocessLicenseAssignment` }),
+  'POST /admin/groups/:id/reprocess': async () => ({ url: `/admin/groups/${await newGroup([await fresh('group-reprocessed')])}/reprocess` }),
+  'PATCH /admin/groups/:id/licenses/:skuId': async () => {
+    const groupId = await newGroup();
+    await t.services.groupLicensing.assignLicense(testContext(tenant.tenantId), groupId, { add: [{ skuId: FLEET.standard, disabledPlans: [] }], remove: [] });
+    return { url: `/admin/groups/${groupId}/licenses/${FLEET.standard}`, payload: { waitlist: true } };
+  },
   'POST /v1.0/invitations': () => ({ url: '/v1.0/invitations', payload: { invitedUserEmailAddress: `guest-${Math.random().toString(36).slice(2, 8)}@fabrikam.example`, inviteRedirectUrl: 'https://myapps.example/' } }),
 };
+
+const newGroup = async (memberIds: readonly string[] = []): Promise<string> =>
+  (
+    await t.services.groups.createGroup(
+      testContext(tenant.tenantId),
+      { displayName: 'Audited group', mailNickname: 'audited', mailEnabled: false, securityEnabled: true },
+      memberIds.map((id) => `https://graph.microsoft.com/v1.0/directoryObjects/${id}`),
+    )
+  ).group.groupId;
 
 const newApp = async (): Promise<string> => (await t.services.apps.create(testContext(tenant.tenantId), { displayName: 'Audited app', permissions: [] })).appId;
 

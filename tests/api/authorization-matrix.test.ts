@@ -59,6 +59,10 @@ async function pathIds(services: Services, tenant: LicensingTenant, suffix: stri
     rules: [],
   });
   await services.subscriptions.recordSubscription(context, { skuId, totalLicenses: 1 });
+  const groupMember = await tenant.user(`matrix-member-${suffix}`);
+  const group = await services.groups.createGroup(context, { displayName: `Matrix group ${suffix}`, mailNickname: `matrix${suffix}`, mailEnabled: false, securityEnabled: true }, [
+    `https://graph.microsoft.com/v1.0/directoryObjects/${groupMember}`,
+  ]);
   return {
     user: user,
     deletedItem: deleted,
@@ -68,6 +72,8 @@ async function pathIds(services: Services, tenant: LicensingTenant, suffix: stri
     appId: app.appId,
     keyId: secret.keyId,
     roleAssignment: assignments[0]?.id ?? '',
+    group: group.group.groupId,
+    groupMember,
   };
 }
 
@@ -90,8 +96,12 @@ function paramValue(route: DeclaredRoute, param: string, ids: Record<string, str
       if (route.url.startsWith('/v1.0/users/') || route.url.startsWith('/admin/users/')) {
         return ids.user;
       }
+      if (route.url.startsWith('/v1.0/groups/') || route.url.startsWith('/admin/groups/')) {
+        return ids.group;
+      }
       return undefined;
     },
+    memberId: () => ids.groupMember,
     skuId: () => ids.skuId,
     appId: () => ids.appId,
     keyId: () => ids.keyId,
@@ -213,7 +223,7 @@ describe('the matrix', () => {
 
 /** Everything of a tenant a request could change. */
 async function snapshotOf(tenantId: string): Promise<unknown> {
-  const tables = ['directory_user', 'license_assignment', 'user_license', 'subscription', 'sku_seat', 'audit_log', 'role_assignment', 'user_credential', 'app_registration', 'app_secret', 'invitation', 'catalogue_sku'];
+  const tables = ['directory_user', 'license_assignment', 'user_license', 'subscription', 'sku_seat', 'audit_log', 'role_assignment', 'user_credential', 'app_registration', 'app_secret', 'invitation', 'catalogue_sku', 'directory_group', 'group_member'];
   const snapshot: Record<string, unknown> = {};
   for (const table of tables) {
     snapshot[table] = await t.handle.db

@@ -27,9 +27,11 @@ const credentials = (overrides: Record<string, string | undefined> = {}): Record
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const skus = (token: string) => t.app.inject({ method: 'GET', url: '/v1.0/subscribedSkus', headers: bearer(token) });
 
-/** The tenant's active private key, as a forger who stole it from another tenant would hold it. */
-async function privateKeyOf(tenantId: string) {
-  const row = (await sql<{ key_id: string; private_jwk: JWK }>`SELECT key_id, private_jwk FROM signing_key WHERE tenant_id = ${tenantId} AND retired_at IS NULL`.execute(t.handle.db)).rows[0];
+/** The tenant's active private key (or the one with `keyId`), as a forger who stole it would hold it. */
+async function privateKeyOf(tenantId: string, keyId?: string) {
+  const row = (
+    await sql<{ key_id: string; private_jwk: JWK }>`SELECT key_id, private_jwk FROM signing_key WHERE tenant_id = ${tenantId} AND (key_id = ${keyId ?? null} OR (${keyId ?? null}::text IS NULL AND retired_at IS NULL))`.execute(t.handle.db)
+  ).rows[0];
   if (!row) {
     throw new Error(`no active key for ${tenantId}`);
   }
@@ -232,6 +234,17 @@ describe('bearer token verification on /v1.0', () => {
     expectGraphError(await skus(token), 401, 'InvalidAuthenticationToken', 'Access token has expired or is not yet valid.');
   });
 
+  it('a token living longer than Allot issues them, or issued in the future, → 401 even when signed with the right key', async () => {
+    const claims = decodeJwt(await tokenFor(t.app, a.tenantId, client));
+    const { kid, key } = await privateKeyOf(a.tenantId);
+    const sign = (overrides: Record<string, number>) => new SignJWT({ ...claims, ...overrides }).setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid }).sign(key);
+    const now = Math.floor(TEST_NOW.getTime() / 1000);
+    expect((await skus(await sign({ iat: now, nbf: now, exp: now + 3600 }))).statusCode).toBe(200);
+    expectGraphError(await skus(await sign({ iat: now, nbf: now, exp: now + 24 * 3600 })), 401, 'InvalidAuthenticationToken', 'Access token validation failure. Invalid token lifetime.');
+    expectGraphError(await skus(await sign({ iat: now + 6 * 3600, nbf: now, exp: now + 7 * 3600 })), 401, 'InvalidAuthenticationToken', 'Access token has expired or is not yet valid.');
+    expectGraphError(await skus(await sign({ iat: now - 2 * 3600, nbf: now - 2 * 3600, exp: now + 3600 })), 401, 'InvalidAuthenticationToken', 'Access token has expired or is not yet valid.');
+  });
+
   it('a tampered token → 401 Invalid signature', async () => {
     const token = await tokenFor(t.app, a.tenantId, client);
     const [header, payload, signature] = token.split('.');
@@ -299,10 +312,31 @@ describe('signing key rotation', () => {
     expect(rows.rows).toHaveLength(1);
     expect(JSON.stringify(rows.rows[0]?.changes)).toContain(activeKeyId);
 
-    // A day later the retired key is no longer published (every token it signed expired long before).
-    t.clock.advance(24 * 3600_000 + 1_000);
+    // A token's lifetime plus the clock skew allowance (65 minutes) later, the retired key is no
+    // longer published: every token it signed has expired.
+    t.clock.advance(65 * 60_000);
     const later = (await t.app.inject({ method: 'GET', url: `/${a.tenantId}/discovery/v2.0/keys` })).json<{ keys: { kid: string }[] }>().keys.map((key) => key.kid);
     expect(later).toEqual([activeKeyId]);
+  });
+
+  it('a retired key verifies tokens only for a token lifetime plus the clock skew allowance after its retirement', async () => {
+    const tenant = await createLicensingTenant(t.services);
+    const tenantClient = await createClient(t.services, tenant.tenantId, ['LicenseAssignment.Read.All']);
+    const template = decodeJwt(await tokenFor(t.app, tenant.tenantId, tenantClient));
+    const { retiredKeyId } = await t.services.tokens.rotateSigningKey(testContext(tenant.tenantId));
+    const { kid, key } = await privateKeyOf(tenant.tenantId, retiredKeyId ?? '');
+    /** A fresh, well-formed token signed with the retired key (as whoever kept a copy of it would mint). */
+    const minted = async () => {
+      const iat = Math.floor(t.clock.now().getTime() / 1000);
+      return new SignJWT({ ...template, iat, nbf: iat, exp: iat + 3600 }).setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid }).sign(key);
+    };
+    t.clock.advance(64 * 60_000);
+    expect((await skus(await minted())).statusCode).toBe(200);
+    t.clock.advance(60_000);
+    expectGraphError(await skus(await minted()), 401, 'InvalidAuthenticationToken', 'Invalid signature.');
+    // Not a day, as before: two hours after the rotation it verifies nothing either.
+    t.clock.advance(55 * 60_000);
+    expectGraphError(await skus(await minted()), 401, 'InvalidAuthenticationToken', 'Invalid signature.');
   });
 
   it('two rotations at once leave exactly one active key', async () => {

@@ -236,7 +236,8 @@ describe('passwords through Graph and target-level rules', () => {
     await t.services.admins.assignRole(testContext(org.tenantId), { principalId: userId, roleDefinitionId: ROLES['Guest Inviter'] });
     const headers = await signedIn(`carla@${org.domain}`);
 
-    const reset = await org.inject({ method: 'PATCH', url: `/v1.0/users/${userId}`, payload: { passwordProfile: { password: 'Brand-New-Password-7' } } });
+    // A Global Administrator resets it (no app resets a role holder's password).
+    const reset = await t.app.inject({ method: 'PATCH', url: `/v1.0/users/${userId}`, headers: await signedIn(org.ga.userPrincipalName), payload: { passwordProfile: { password: 'Brand-New-Password-7' } } });
     expect(reset.statusCode, reset.body).toBe(204);
     expectGraphError(await t.app.inject({ method: 'GET', url: '/auth/session', headers }), 401, 'InvalidAuthenticationToken');
     const again = await t.app.inject({ method: 'POST', url: '/auth/sign-in', payload: { userPrincipalName: `carla@${org.domain}`, password: 'Brand-New-Password-7' }, remoteAddress: '10.1.9.1' });

@@ -254,33 +254,57 @@ describe('sign-in', () => {
     expect(parameters(DUMMY_PASSWORD_HASH)).toBe('argon2id$v=19$m=19456,t=2,p=1');
   });
 
-  it('throttles an account after 5 failures in 15 minutes (429 with Retry-After), even for the right password, until the window passes', async () => {
+  it('throttles an account from one address after 5 failures in 15 minutes (429 with Retry-After), even for the right password, until the window passes', async () => {
     const admin = await createAdmin(['Global Reader'], { password: TEST_PASSWORD });
+    const from = newAddress();
     try {
       for (let attempt = 0; attempt < 5; attempt += 1) {
         t.clock.advance(MINUTE);
-        expect((await signIn(admin.userPrincipalName, `Wrong-Password-${attempt}`, newAddress())).statusCode).toBe(401);
+        expect((await signIn(admin.userPrincipalName, `Wrong-Password-${attempt}`, from)).statusCode).toBe(401);
       }
-      const throttled = await signIn(admin.userPrincipalName, TEST_PASSWORD, newAddress());
+      const throttled = await signIn(admin.userPrincipalName, TEST_PASSWORD, from);
       expectGraphError(throttled, 429, 'TooManyRequests', 'Too many failed sign-in attempts. Try again later.');
       // The first failure (4 minutes ago) leaves the window in 11 minutes.
       expect(throttled.headers['retry-after']).toBe(String(11 * 60));
       // Case does not make another account.
-      expect((await signIn(admin.userPrincipalName.toUpperCase(), TEST_PASSWORD, newAddress())).statusCode).toBe(429);
+      expect((await signIn(admin.userPrincipalName.toUpperCase(), TEST_PASSWORD, from)).statusCode).toBe(429);
       t.clock.advance(11 * MINUTE);
-      expect((await signIn(admin.userPrincipalName, TEST_PASSWORD, newAddress())).statusCode).toBe(200);
+      expect((await signIn(admin.userPrincipalName, TEST_PASSWORD, from)).statusCode).toBe(200);
     } finally {
       t.clock.set(new Date('2026-11-01T09:00:00Z'));
     }
   });
 
-  it('resets the account count on a successful sign-in', async () => {
+  it('does not lock the admin out from another address: five failures elsewhere leave its own sign-in working', async () => {
+    const admin = await createAdmin(['Global Administrator'], { password: TEST_PASSWORD });
+    const attacker = newAddress();
+    for (let attempt = 0; attempt < 5; attempt += 1) {
+      expect((await signIn(admin.userPrincipalName, `Wrong-Password-${attempt}`, attacker)).statusCode).toBe(401);
+    }
+    expectGraphError(await signIn(admin.userPrincipalName, TEST_PASSWORD, attacker), 429, 'TooManyRequests');
+    expect((await signIn(admin.userPrincipalName, TEST_PASSWORD, newAddress())).statusCode).toBe(200);
+  });
+
+  it('throttles an account after 50 failures in 15 minutes spread over many addresses, from every address', async () => {
     const admin = await createAdmin(['Global Reader'], { password: TEST_PASSWORD });
+    for (let attempt = 0; attempt < 50; attempt += 1) {
+      // Four per address: under the per-(account, address) and per-address limits.
+      const from = `10.2.${Math.floor(attempt / 4)}.1`;
+      expect((await signIn(admin.userPrincipalName, `Wrong-Password-${attempt}`, from)).statusCode).toBe(401);
+    }
+    const throttled = await signIn(admin.userPrincipalName, TEST_PASSWORD, newAddress());
+    expectGraphError(throttled, 429, 'TooManyRequests', 'Too many failed sign-in attempts. Try again later.');
+    expect(Number(throttled.headers['retry-after'])).toBe(15 * 60);
+  });
+
+  it('resets the count of the account from this address on a successful sign-in', async () => {
+    const admin = await createAdmin(['Global Reader'], { password: TEST_PASSWORD });
+    const from = newAddress();
     for (let round = 0; round < 2; round += 1) {
       for (let attempt = 0; attempt < 4; attempt += 1) {
-        expect((await signIn(admin.userPrincipalName, 'Wrong-Password-1', newAddress())).statusCode).toBe(401);
+        expect((await signIn(admin.userPrincipalName, 'Wrong-Password-1', from)).statusCode).toBe(401);
       }
-      expect((await signIn(admin.userPrincipalName, TEST_PASSWORD, newAddress())).statusCode).toBe(200);
+      expect((await signIn(admin.userPrincipalName, TEST_PASSWORD, from)).statusCode).toBe(200);
     }
   });
 

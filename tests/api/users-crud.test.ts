@@ -318,7 +318,7 @@ describe('delete, restore and purge', () => {
     expect(restoredBody).toMatchObject({ '@odata.type': '#microsoft.graph.user', id: anna.id, deletedDateTime: null, '@allot.licensesNotRestored': [] });
     expect(restoredBody.assignedLicenses?.map((license) => license.skuId).sort()).toEqual([AUDIO_CONFERENCING, BUSINESS_PREMIUM].sort());
     const restoreRow = await expectAudited(t, anna.id, 'Restore user', restored);
-    expect(restoreRow?.details).toEqual({ licensesNotRestored: [] });
+    expect(restoreRow?.details).toEqual({ licensesNotRestored: [], roleAssignmentsRestored: [] });
 
     expect(await getUser(t, `anna.devries@${DOMAIN}`)).toEqual(anna);
     expect(await skuUnits(t, BUSINESS_PREMIUM)).toEqual(bpBefore);
@@ -388,7 +388,7 @@ describe('delete, restore and purge', () => {
     expect(await skuUnits(t, BUSINESS_PREMIUM)).toEqual({ consumed: 13, prepaid: 13 });
     expect((await getUser(t, julia.id)).assignedLicenses).toEqual([]);
     const row = await expectAudited(t, julia.id, 'Restore user', restored);
-    expect(row?.details).toEqual({ licensesNotRestored: [{ skuId: BUSINESS_PREMIUM, displayName: expect.stringMatching(/Business Premium/) as unknown }] });
+    expect(row?.details).toEqual({ licensesNotRestored: [{ skuId: BUSINESS_PREMIUM, displayName: expect.stringMatching(/Business Premium/) as unknown }], roleAssignmentsRestored: [] });
 
     // The dropped license is gone for good: Julia holds no seat, and the other holders keep theirs.
     const holders = await request(t, 'GET', `/v1.0/users?$filter=${encodeURIComponent(`assignedLicenses/any(x:x/skuId eq ${BUSINESS_PREMIUM})`)}&$select=userPrincipalName`);

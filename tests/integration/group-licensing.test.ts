@@ -233,4 +233,32 @@ describe('group license assignment', () => {
     const audit = await sql<{ activity: string; details: unknown }>`SELECT activity, details FROM audit_log WHERE tenant_id = ${tenant.tenantId} AND target_id = ${sales} ORDER BY occurred_at, activity`.execute(t.handle.db);
     expect(audit.rows.map((row) => row.activity).sort()).toEqual(['Finish applying group based license to users', 'Set group license', 'Start applying group based license to users']);
   });
+
+  it('fills the waitlist in the transaction that frees a seat, earliest member first, only where it is on', async () => {
+    const holder = await tenant.user('holder');
+    const early = await tenant.user('early');
+    const late = await tenant.user('late');
+    // E5 has one seat: the holder takes it directly; both members wait.
+    await t.services.licensing.assignLicense(tenant.context, { userKey: holder, add: [{ skuId: MS.e5, disabledPlans: [] }], remove: [] });
+    const waiting = await group('Waiting', [early, late]);
+    await assignToGroup(waiting, [{ skuId: MS.e5 }]);
+    expect((await rowsOf(early))[0]).toMatchObject({ state: 'Error', error: 'CountViolation' });
+
+    // Without the waitlist a freed seat stays free until someone reprocesses.
+    await t.services.licensing.assignLicense(tenant.context, { userKey: holder, add: [], remove: [MS.e5] });
+    expect(await seatsOf(early)).toEqual([]);
+    await t.services.licensing.assignLicense(tenant.context, { userKey: holder, add: [{ skuId: MS.e5, disabledPlans: [] }], remove: [] });
+
+    const toggled = await t.inject({ method: 'PATCH', url: `/admin/groups/${waiting}/licenses/${MS.e5}`, tenant: tenant.tenantId, payload: { waitlist: true } });
+    expect(toggled.statusCode).toBe(204);
+    await t.services.licensing.assignLicense(tenant.context, { userKey: holder, add: [], remove: [MS.e5] });
+    expect(await seatsOf(early)).toEqual([MS.e5]);
+    expect((await rowsOf(early))[0]).toMatchObject({ state: 'Active', error: null });
+    expect(await seatsOf(late)).toEqual([]);
+    // Buying a license hands it to the next in line.
+    const subscription = (await t.services.subscriptions.listSubscriptions(tenant.context)).find((view) => view.subscription.skuId === MS.e5);
+    await t.services.subscriptions.changeLicenseCount(tenant.context, subscription?.subscription.subscriptionId ?? '', 1);
+    expect(await seatsOf(late)).toEqual([MS.e5]);
+    await expectCountersTrue();
+  });
 });

@@ -176,6 +176,58 @@ export function createBulkSeedRepository(db: Kysely<Database>, tenantId: string)
     },
 
     /**
+     * A security group with no members and no licenses (bench/group-licensing.ts fills it with
+     * insertUnlicensedMembers; groups made by people go through the group service).
+     */
+    async insertGroup(group: { groupId: string; displayName: string; mailNickname: string; at: Date }): Promise<void> {
+      await db
+        .insertInto('directory_group')
+        .values({
+          tenant_id: tenantId,
+          group_id: group.groupId,
+          display_name: group.displayName,
+          mail_nickname: group.mailNickname,
+          mail_enabled: false,
+          security_enabled: true,
+          group_types: [],
+          created_at: group.at,
+        })
+        .execute();
+    },
+
+    /**
+     * Users number `first`…`last` (inclusive) without licenses, `member<g>@<domain>` with random
+     * ids (as Allot gives them), each made a direct member of `groupId` at `at` + g ms (membership
+     * order = number order), in one statement. Returns the users created.
+     */
+    async insertUnlicensedMembers(options: { groupId: string; first: number; last: number; domain: string; usageLocation: string | null; at: Date }): Promise<number> {
+      const { at } = options;
+      const result = await sql<{ users: number }>`
+        WITH u AS MATERIALIZED (
+          SELECT g.g, gen_random_uuid() AS user_id, 'member' || g.g AS alias
+          FROM generate_series(${options.first}::bigint, ${options.last}::bigint) AS g(g)
+        ), users AS (
+          INSERT INTO directory_user (tenant_id, user_id, user_principal_name, display_name, mail, mail_nickname, user_type, account_enabled, usage_location, created_at)
+          SELECT ${tenantId}::uuid, u.user_id, u.alias || '@' || ${options.domain}::text, 'Member ' || u.g, u.alias || '@' || ${options.domain}::text, u.alias,
+                 'Member', true, ${options.usageLocation}::char(2), ${at}::timestamptz
+          FROM u
+          RETURNING user_id
+        ), members AS (
+          INSERT INTO group_member (tenant_id, group_id, member_id, member_type, added_at)
+          SELECT ${tenantId}::uuid, ${options.groupId}::uuid, u.user_id, 'user', ${at}::timestamptz + u.g * interval '1 millisecond'
+          FROM u JOIN users USING (user_id)
+          RETURNING 1
+        )
+        SELECT (SELECT count(*) FROM members)::int AS users`.execute(db);
+      return result.rows[0]?.users ?? 0;
+    },
+
+    /** Planner statistics of the group tables (after a bulk load of groups and members). */
+    async analyzeGroups(): Promise<void> {
+      await sql`ANALYZE directory_group, group_member, group_license`.execute(db);
+    },
+
+    /**
      * Refreshes planner statistics (PGlite has no autovacuum to do it). It also invalidates plans
      * cached per connection, foreign-key checks' included, that were made while the tables were small.
      */

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import type { MembershipRuleUser } from '../../domain/dynamic-rule.js';
 import type { GroupGrant, LicensedMembership } from '../../domain/group-licensing.js';
 import { anyUuid } from '../any-uuid.js';
 import type { Database } from '../schema.js';
@@ -121,6 +122,15 @@ export function createGroupLicensingRepository(db: Kysely<Database>, tenantId: s
       return rows.map((row) => row.user_id);
     },
 
+    /** Every user carrying a group-sourced row (a catalogue rule change re-evaluates them). */
+    async usersWithGroupRows(): Promise<string[]> {
+      const rows = await sql<{ user_id: string }>`
+        SELECT DISTINCT user_id FROM license_assignment
+        WHERE tenant_id = ${tenantId} AND source_id <> '00000000-0000-0000-0000-000000000000'::uuid
+        ORDER BY user_id`.execute(db);
+      return rows.rows.map((row) => row.user_id);
+    },
+
     async upsertGrants(groupId: string, grants: readonly { skuId: string; disabledPlans: readonly string[]; waitlist: boolean }[], at: Date): Promise<void> {
       if (grants.length === 0) {
         return;
@@ -158,6 +168,84 @@ export function createGroupLicensingRepository(db: Kysely<Database>, tenantId: s
         query = query.where('user_id', '>', options.after);
       }
       return (await query.orderBy('user_id').limit(options.limit).execute()).map((row) => row.user_id);
+    },
+
+    /** Dynamic groups whose rule is processed (membershipRuleProcessingState On), for the user-side trigger. */
+    async activeDynamicGroups(): Promise<{ groupId: string; displayName: string; membershipRule: string }[]> {
+      const rows = await db
+        .selectFrom('directory_group')
+        .select(['group_id', 'display_name', 'membership_rule'])
+        .where('tenant_id', '=', tenantId)
+        .where(sql<boolean>`'DynamicMembership' = ANY(group_types)`)
+        .where('membership_rule_processing_state', '=', 'On')
+        .where('membership_rule', 'is not', null)
+        .orderBy('group_id')
+        .execute();
+      return rows.map((row) => ({ groupId: row.group_id, displayName: row.display_name, membershipRule: row.membership_rule ?? '' }));
+    },
+
+    /** Every active user with the properties membership rules read (the group-side trigger evaluates them all). */
+    async activeUsersForRules(): Promise<({ userId: string } & MembershipRuleUser)[]> {
+      const rows = await db
+        .selectFrom('directory_user')
+        .select(['user_id', 'user_principal_name', 'display_name', 'mail', 'mail_nickname', 'given_name', 'surname', 'job_title', 'department', 'usage_location', 'user_type', 'account_enabled'])
+        .where('tenant_id', '=', tenantId)
+        .where('deleted_at', 'is', null)
+        .orderBy('user_id')
+        .execute();
+      return rows.map((row) => ({
+        userId: row.user_id,
+        userPrincipalName: row.user_principal_name,
+        displayName: row.display_name,
+        mail: row.mail,
+        mailNickname: row.mail_nickname,
+        givenName: row.given_name,
+        surname: row.surname,
+        jobTitle: row.job_title,
+        department: row.department,
+        usageLocation: row.usage_location,
+        userType: row.user_type,
+        accountEnabled: row.account_enabled,
+      }));
+    },
+
+    /** User members of a group (every one, active or soft-deleted). */
+    async userMemberIds(groupId: string): Promise<string[]> {
+      const rows = await db.selectFrom('group_member').select('member_id').where('tenant_id', '=', tenantId).where('group_id', '=', groupId).where('member_type', '=', 'user').execute();
+      return rows.map((row) => row.member_id);
+    },
+
+    /** The dynamic groups (of `groupIds`) these users are members of, as user → group ids. */
+    async membershipsIn(groupIds: readonly string[], userIds: readonly string[]): Promise<Set<string>> {
+      if (groupIds.length === 0 || userIds.length === 0) {
+        return new Set();
+      }
+      const rows = await db
+        .selectFrom('group_member')
+        .select(['group_id', 'member_id'])
+        .where('tenant_id', '=', tenantId)
+        .where('group_id', '=', anyUuid(groupIds))
+        .where('member_id', '=', anyUuid(userIds))
+        .execute();
+      return new Set(rows.map((row) => `${row.group_id}:${row.member_id}`));
+    },
+
+    /** Adds users to a group in one statement (members already there are skipped). */
+    async addUserMembers(groupId: string, userIds: readonly string[], at: Date): Promise<void> {
+      if (userIds.length === 0) {
+        return;
+      }
+      await sql`
+        INSERT INTO group_member (tenant_id, group_id, member_id, member_type, added_at)
+        SELECT ${tenantId}, ${groupId}, u, 'user', ${at} FROM unnest(${[...userIds]}::uuid[]) AS u
+        ON CONFLICT (tenant_id, group_id, member_id) DO NOTHING`.execute(db);
+    },
+
+    async removeUserMembers(groupId: string, userIds: readonly string[]): Promise<void> {
+      if (userIds.length === 0) {
+        return;
+      }
+      await db.deleteFrom('group_member').where('tenant_id', '=', tenantId).where('group_id', '=', groupId).where('member_id', '=', anyUuid(userIds)).execute();
     },
 
     /** Users waiting for a seat of one of these SKUs through a group license with the waitlist on, earliest first. */

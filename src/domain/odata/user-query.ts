@@ -247,26 +247,26 @@ const UNSUPPORTED_OPERATORS = new Set(['gt', 'ge', 'lt', 'le', 'has', 'add', 'su
 // ---------------------------------------------------------------------------------------------
 
 /** Long user text is cut in messages so an error never echoes kilobytes back. */
-function excerpt(text: string): string {
+export function excerpt(text: string): string {
   return text.length <= 64 ? text : `${text.slice(0, 61)}...`;
 }
 
-function unsupported(target: string, reason: string): AppError {
+export function unsupported(target: string, reason: string): AppError {
   return new AppError('unsupportedQuery', UNSUPPORTED_QUERY, [
     { code: 'Request_UnsupportedQuery', message: reason, target },
   ]);
 }
 
-function invalidFilter(what: string, position: number): AppError {
+export function invalidFilter(what: string, position: number): AppError {
   return new AppError('invalidRequest', `Invalid filter clause: ${what} at position ${position}.`);
 }
 
-function unknownProperty(name: string, type = 'microsoft.graph.user'): string {
+export function unknownProperty(name: string, type = 'microsoft.graph.user'): string {
   return `Could not find a property named '${excerpt(name)}' on type '${type}'`;
 }
 
 /** Shared guard for every option: bounded length, and no NUL (PostgreSQL text cannot hold it). */
-function checkOption(option: string, value: string): void {
+export function checkOption(option: string, value: string): void {
   const prefix = option === '$filter' ? 'Invalid filter clause: ' : '';
   if (value.length > MAX_QUERY_OPTION_LENGTH) {
     throw new AppError(
@@ -284,14 +284,14 @@ function checkOption(option: string, value: string): void {
 }
 
 /** Empty or blank options count as absent, as in OData's own parser. */
-const present = (value: string | undefined): value is string =>
+export const present = (value: string | undefined): value is string =>
   value !== undefined && value.trim() !== '';
 
 // ---------------------------------------------------------------------------------------------
 // $filter tokenizer
 // ---------------------------------------------------------------------------------------------
 
-type TokenKind =
+export type TokenKind =
   | 'identifier'
   | 'string'
   | 'guid'
@@ -305,7 +305,7 @@ type TokenKind =
   | ':'
   | 'end';
 
-interface Token {
+export interface Token {
   kind: TokenKind;
   /** Source text of the token (for messages). */
   text: string;
@@ -326,7 +326,7 @@ function describeCharacter(c: string): string {
 }
 
 /** Lexes on demand, so errors surface left to right in the order a reader meets them. */
-class FilterLexer {
+export class FilterLexer {
   private position = 0;
 
   constructor(private readonly source: string) {}
@@ -425,7 +425,7 @@ function literalType(token: Token): string | undefined {
   }
 }
 
-function describeToken(token: Token): string {
+export function describeToken(token: Token): string {
   return token.kind === 'end' ? 'the end of the clause' : `'${excerpt(token.text)}'`;
 }
 

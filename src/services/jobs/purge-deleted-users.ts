@@ -6,7 +6,8 @@ import type { Job } from './job-runner.js';
 /**
  * Permanently deletes users soft-deleted more than SOFT_DELETE_RETENTION_DAYS before `now`, one
  * chunk per transaction, with a "Hard delete user" audit entry each (actor: the system principal).
- * Their seats were freed at the soft delete; assignments go with the row (FK cascade).
+ * Their seats were freed at the soft delete; assignments go with the row (FK cascade), group
+ * memberships are deleted with them.
  */
 export const purgeDeletedUsers: Job = {
   name: 'purgeDeletedUsers',
@@ -24,6 +25,8 @@ export const purgeDeletedUsers: Job = {
       const chunk = await ctx.transaction(async (repos) => {
         // Locked and re-checked, so a restore committed after the listing is never purged.
         const purged = await repos.users.lockExpiredDeleted(cutoff, ctx.chunkSize);
+        // group_member.member_id has no FK: memberships go explicitly (a soft delete keeps them).
+        await repos.groups.removeMemberships(purged.map((user) => user.userId));
         await repos.users.purgeMany(purged.map((user) => user.userId));
         const entries: AuditEntry[] = purged.map((user) => ({
           category: 'UserManagement',

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { GroupIdParamsSchema, MembersWithLicenseErrorsQuerySchema } from '../../../contracts/group-licensing.js';
+import { GroupIdParamsSchema, GroupLicenseParamsSchema, GroupLicenseSettingsSchema, MembersWithLicenseErrorsQuerySchema } from '../../../contracts/group-licensing.js';
 import { AssignLicenseRequestSchema } from '../../../contracts/licensing.js';
 import { UserKeyParamsSchema } from '../../../contracts/users.js';
 import { presentUser } from '../../presenters/user.presenter.js';
@@ -55,6 +55,15 @@ export function groupLicensingRoutes(app: FastifyInstance, { services, urls }: R
     async (request) => {
       const result = await services.groupLicensing.reprocessGroup(request.context, request.params.id);
       return { groupId: result.group.groupId, processed: result.processed, succeeded: result.succeeded, failed: result.failed };
+    },
+  );
+
+  api.patch(
+    '/admin/groups/:id/licenses/:skuId',
+    { config: { action: 'licenses.assign' }, schema: { params: GroupLicenseParamsSchema, body: GroupLicenseSettingsSchema, tags: ['admin: groups'], summary: "Turn the seat waitlist of one of a group's licenses on or off" } },
+    async (request, reply) => {
+      await services.groupLicensing.setWaitlist(request.context, request.params.id, request.params.skuId, request.body.waitlist);
+      return reply.status(204).send();
     },
   );
 }
