@@ -7,13 +7,16 @@ import { acquireDataDirLock, type DataDirLock } from './db/data-dir-lock.js';
 import { openDatabase, type DatabaseHandle } from './db/database.js';
 import { migrateToLatest } from './db/migrate.js';
 import { loadMicrosoftCatalogue } from './db/microsoft-catalogue.loader.js';
-import { createServices, type Services } from './services/index.js';
+import { INLINE_GROUP_LIMIT } from './services/group-licensing.service.js';
+import { createServices, type ServiceDeps, type Services } from './services/index.js';
 import { ensureAuditPartitions } from './services/jobs/audit-partitions.js';
 
 /** An opened Allot: the database (migrated), its lock, and the services built on it. */
 export interface Runtime {
   handle: DatabaseHandle;
   services: Services;
+  /** What the services were built from (the job runner's jobs need it too). */
+  deps: ServiceDeps;
   /** True when this start created the database (an empty embedded database: seed the demo). */
   isFreshDatabase: boolean;
   /** Audit log partitions created at start, months left in the default partition, or `busy` (logged by the server). */
@@ -41,15 +44,18 @@ export async function openRuntime(config: Config, options: { clock?: Clock } = {
     const applied = await migrateToLatest(handle.db);
     const clock = options.clock ?? systemClock;
     const auditPartitions = await ensureAuditPartitions(handle.db, clock.now());
-    const services = createServices({
+    const deps: ServiceDeps = {
       db: handle.db,
       clock,
       ids: randomIds,
       microsoftCatalogue: loadMicrosoftCatalogue(),
-    });
+      groupInlineLimit: config.groupInlineLimit ?? INLINE_GROUP_LIMIT[handle.engine],
+    };
+    const services = createServices(deps);
     return {
       handle,
       services,
+      deps,
       isFreshDatabase: applied.includes('0001-initial'),
       auditPartitions,
       isReady: async () => {

@@ -21,6 +21,7 @@ const EnvironmentSchema = z.object({
   ALLOT_DEMO: booleanFlag,
   ALLOT_JOB_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
   ALLOT_AUDIT_RETENTION_MONTHS: z.coerce.number().int().min(0).max(1200).default(24),
+  ALLOT_GROUP_INLINE_LIMIT: z.coerce.number().int().min(1).max(10_000_000).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ALLOT_TLS_CERT: z.string().min(1).optional(),
   ALLOT_TLS_KEY: z.string().min(1).optional(),
@@ -44,6 +45,8 @@ export interface Config {
   jobIntervalSeconds: number;
   /** Whole months of audit log kept; older months are dropped. 0 keeps everything. */
   auditRetentionMonths: number;
+  /** Members a group may have to be licensed inside the request (default per engine). */
+  groupInlineLimit: number | undefined;
   /** Serve HTTPS with this certificate and key (PEM files); plain HTTP when undefined. */
   tls: { certFile: string; keyFile: string } | undefined;
 }
@@ -69,6 +72,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     logLevel: env.LOG_LEVEL,
     jobIntervalSeconds: env.ALLOT_JOB_INTERVAL_SECONDS,
     auditRetentionMonths: env.ALLOT_AUDIT_RETENTION_MONTHS,
+    groupInlineLimit: env.ALLOT_GROUP_INLINE_LIMIT,
     tls: env.ALLOT_TLS_CERT !== undefined && env.ALLOT_TLS_KEY !== undefined ? { certFile: path.resolve(env.ALLOT_TLS_CERT), keyFile: path.resolve(env.ALLOT_TLS_KEY) } : undefined,
   };
 }

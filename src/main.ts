@@ -13,7 +13,7 @@ import { isAppError } from './domain/errors.js';
 import { seedDemoTenant } from './services/demo-tenant.js';
 import { DEFAULT_CHUNK_SIZE, generateLargeTenant, type GenerateLargeTenantResult } from './services/large-tenant.js';
 import { createJobRunner, type JobLogger, type JobReport } from './services/jobs/job-runner.js';
-import { defaultJobs, deploymentJobs } from './services/jobs/index.js';
+import { deploymentJobs, tenantJobs } from './services/jobs/index.js';
 import { generateSelfSignedCertificate } from './tls.js';
 
 /** The `allot` command line. Commands here open the database directly (the server must not run on the same data directory). */
@@ -161,7 +161,7 @@ jobs
     const runtime = await openRuntime(config);
     try {
       const logger: JobLogger = { info: () => undefined, warn: () => undefined, error: (fields, message) => console.error(message, fields) };
-      const runner = createJobRunner({ db: runtime.handle.db, clock: systemClock, jobs: defaultJobs, deploymentJobs: deploymentJobs(config), intervalMs: config.jobIntervalSeconds * 1000, logger });
+      const runner = createJobRunner({ db: runtime.handle.db, clock: systemClock, jobs: tenantJobs(runtime.deps), deploymentJobs: deploymentJobs(config), intervalMs: config.jobIntervalSeconds * 1000, logger });
       console.log(`Due as of ${now.toISOString()}:`);
       printReports(await runner.runOnce(now, { apply: false }), 'would change');
       if (options.yes === true) {

@@ -7,7 +7,7 @@ import { isLoopbackHost, type Config } from './config.js';
 import { systemClock } from './domain/clock.js';
 import { seedDemoTenant, type DemoCredentials } from './services/demo-tenant.js';
 import { createJobRunner, type JobRunner } from './services/jobs/job-runner.js';
-import { defaultJobs, deploymentJobs } from './services/jobs/index.js';
+import { deploymentJobs, tenantJobs } from './services/jobs/index.js';
 import { readTlsFiles } from './tls.js';
 
 /**
@@ -83,7 +83,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     const jobs = createJobRunner({
       db: runtime.handle.db,
       clock: systemClock,
-      jobs: defaultJobs,
+      jobs: tenantJobs(runtime.deps),
       deploymentJobs: deploymentJobs(config),
       intervalMs: config.jobIntervalSeconds * 1000,
       logger: listening.log,

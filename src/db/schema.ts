@@ -266,9 +266,9 @@ export interface GroupLicenseJobTable {
   group_id: string;
   state: 'QueuedForProcessing' | 'ProcessingInProgress' | 'ProcessingComplete';
   total: number;
-  processed: number;
-  succeeded: number;
-  failed: number;
+  processed: Generated<number>;
+  succeeded: Generated<number>;
+  failed: Generated<number>;
   cursor_added_at: Timestamp | null;
   cursor_member_id: string | null;
   created_at: Timestamp;

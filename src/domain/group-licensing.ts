@@ -246,6 +246,8 @@ function evaluateUser(user: GroupLicensingSubject, input: GroupLicensingInput, m
   return { rows, outcomes, held };
 }
 
+const compareIds = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 const earliestMembership = (user: GroupLicensingSubject): number => Math.min(...user.memberships.map((membership) => membership.addedAt.getTime()), Number.MAX_SAFE_INTEGER);
 
 /** The group-sourced rows, states and seat changes for a set of users. Pure and deterministic. */
@@ -267,8 +269,13 @@ export function planGroupLicensing(input: GroupLicensingInput): GroupLicensingPl
       free.set(skuId, (free.get(skuId) ?? 0) + 1);
     }
   }
-  const earliest = new Map(input.users.map((user) => [user.userId, earliestMembership(user)]));
-  const ordered = [...input.users].sort((a, b) => (earliest.get(a.userId) ?? 0) - (earliest.get(b.userId) ?? 0) || a.userId.localeCompare(b.userId));
+  // Sort keys computed once per user (not per comparison). Ties (every user when the group lost its
+  // last license) go by id in code-point order, the database's uuid order; localeCompare gives the
+  // same order for lower-case uuids but is far slower over 100k users.
+  const ordered = input.users
+    .map((user) => ({ user, earliest: earliestMembership(user) }))
+    .sort((a, b) => a.earliest - b.earliest || compareIds(a.user.userId, b.user.userId))
+    .map((entry) => entry.user);
   const plan: GroupLicensingPlan = { upserts: [], removals: [], seatsTaken: [], seatsFreed: [], outcomes: [], changedUsers: [] };
   for (const user of ordered) {
     const evaluation = evaluateUser(user, input, memo, free, freedEarly.get(user.userId));

@@ -10,4 +10,9 @@ export interface ServiceDeps {
   clock: Clock;
   ids: IdGenerator;
   microsoftCatalogue: CatalogueData;
+  /**
+   * Groups up to this many members are licensed inside the request's transaction; larger ones by
+   * a chunked job (default 5,000; bootstrap picks per engine, see group-licensing.service.ts).
+   */
+  groupInlineLimit?: number;
 }

@@ -17,8 +17,11 @@ import { inTenantTransaction, tenantRepositories } from './transaction.js';
 
 /**
  * Groups up to this many members are licensed inside the request's transaction, so the 202 of
- * assignLicense already reads ProcessingComplete. PostgreSQL writes a 100k-member group in about a
- * second (bench/group-licensing.ts); PGlite serialises every transaction, so it keeps them short.
+ * assignLicense already reads ProcessingComplete; larger ones are QueuedForProcessing and the job
+ * runner applies them chunk by chunk (a kill -9 resumes after the last committed chunk).
+ * PostgreSQL writes a 100k-member group in about a second (bench/group-licensing.ts); PGlite
+ * serialises every transaction, so it keeps them short for sign-in and reads meanwhile.
+ * ALLOT_GROUP_INLINE_LIMIT overrides it.
  */
 export const INLINE_GROUP_LIMIT = { postgres: 100_000, pglite: 5_000 } as const;
 
@@ -65,6 +68,8 @@ function validateGroupLicenses(licenses: readonly LicenseToAdd[], catalogue: Cat
 
 export interface GroupAssignResult {
   group: GroupLicenseHeader;
+  /** True when the group was queued for the job runner instead of applied in the request. */
+  queued?: boolean;
   processed: number;
   succeeded: number;
   failed: number;
@@ -89,6 +94,16 @@ export function createGroupLicensingService(deps: ServiceDeps) {
       },
     ]);
     return { succeeded: outcomes.length - failed, failed };
+  };
+
+  /** A group too large for one transaction: the job runner applies it chunk by chunk (jobs/process-group-license-jobs.ts). */
+  const queue = async (repos: Repositories, context: RequestContext, group: GroupLicenseHeader, total: number): Promise<GroupAssignResult> => {
+    await repos.groupLicensing.queueJob({ jobId: deps.ids(), groupId: group.groupId, total }, deps.clock.now());
+    await repos.groupLicensing.setProcessingState(group.groupId, 'QueuedForProcessing');
+    await record(repos, context, [
+      { category: 'GroupManagement', activity: 'Start applying group based license to users', target: { type: 'Group', id: group.groupId, name: group.displayName }, changes: [], details: { users: total, queued: true } },
+    ]);
+    return { group: { ...group, licenseProcessingState: 'QueuedForProcessing' }, processed: 0, succeeded: 0, failed: 0, queued: true };
   };
 
   return {
@@ -135,6 +150,9 @@ export function createGroupLicensingService(deps: ServiceDeps) {
             changes: [{ property: 'AssignedLicense', before: current.map((grant) => ({ skuId: grant.skuId, disabledPlans: grant.disabledPlans })), after: after.map((grant) => ({ skuId: grant.skuId, disabledPlans: grant.disabledPlans })) }],
           },
         ]);
+        if (members.length > (deps.groupInlineLimit ?? INLINE_GROUP_LIMIT.pglite)) {
+          return queue(repos, authorized, group, members.length);
+        }
         // Members, and users still carrying rows of the group (a removed license's contributions).
         const affected = [...new Set([...members.map((member) => member.userId), ...(await repos.groupLicensing.usersWithRowsOf(groupId))])];
         const { plan } = await reapplyGroupLicensing(deps, repos, trx, affected);
@@ -176,6 +194,9 @@ export function createGroupLicensingService(deps: ServiceDeps) {
           throw notFound(groupId);
         }
         const members = await repos.groupLicensing.userMembersInOrder(groupId);
+        if (members.length > (deps.groupInlineLimit ?? INLINE_GROUP_LIMIT.pglite)) {
+          return queue(repos, allowed, group, members.length);
+        }
         const { plan } = await reapplyGroupLicensing(deps, repos, trx, members.map((member) => member.userId));
         await fillWaitlist(deps, repos, trx, allowed, plan.seatsFreed.map((seat) => seat.skuId));
         await repos.groupLicensing.setProcessingState(groupId, 'ProcessingComplete');

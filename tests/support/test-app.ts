@@ -6,7 +6,7 @@ import type { RequestContext } from '../../src/domain/context.js';
 import { randomIds } from '../../src/domain/ids.js';
 import type { DatabaseHandle } from '../../src/db/database.js';
 import { loadMicrosoftCatalogue } from '../../src/db/microsoft-catalogue.loader.js';
-import { createServices, type Services } from '../../src/services/index.js';
+import { createServices, type ServiceDeps, type Services } from '../../src/services/index.js';
 import { createTestDatabase } from './test-db.js';
 
 export const TEST_NOW = new Date('2026-11-01T09:00:00Z');
@@ -22,6 +22,7 @@ export type TestInjectOptions = InjectOptions & {
 export interface TestApp {
   app: FastifyInstance;
   services: Services;
+  deps: ServiceDeps;
   handle: DatabaseHandle;
   clock: ReturnType<typeof fixedClock>;
   /**
@@ -38,10 +39,11 @@ export interface TestApp {
 }
 
 /** The real application on a fresh database with a fixed clock; requests go through `app.inject()`. */
-export async function createTestApp(options: { poolSize?: number } = {}): Promise<TestApp> {
+export async function createTestApp(options: { poolSize?: number; groupInlineLimit?: number } = {}): Promise<TestApp> {
   const handle = await createTestDatabase(options);
   const clock = fixedClock(TEST_NOW);
-  const services = createServices({ db: handle.db, clock, ids: randomIds, microsoftCatalogue: loadMicrosoftCatalogue() });
+  const deps = { db: handle.db, clock, ids: randomIds, microsoftCatalogue: loadMicrosoftCatalogue(), ...(options.groupInlineLimit === undefined ? {} : { groupInlineLimit: options.groupInlineLimit }) };
+  const services = createServices(deps);
   const app = await buildApp({ services, isReady: () => Promise.resolve(true), publicUrl: 'https://allot.test' });
 
   const appHeaders = async (tenantId: string, permissions: readonly AppPermission[] = APP_PERMISSIONS): Promise<Record<string, string>> => {
@@ -105,6 +107,7 @@ export async function createTestApp(options: { poolSize?: number } = {}): Promis
   return {
     app,
     services,
+    deps,
     handle,
     clock,
     inject,

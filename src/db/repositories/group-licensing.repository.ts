@@ -248,6 +248,89 @@ export function createGroupLicensingRepository(db: Kysely<Database>, tenantId: s
       await db.deleteFrom('group_member').where('tenant_id', '=', tenantId).where('group_id', '=', groupId).where('member_id', '=', anyUuid(userIds)).execute();
     },
 
+    /** Queues (or restarts) the group's licensing job: chunked processing from its first member. */
+    async queueJob(job: { jobId: string; groupId: string; total: number }, at: Date): Promise<void> {
+      const open = await db
+        .selectFrom('group_license_job')
+        .select('job_id')
+        .where('tenant_id', '=', tenantId)
+        .where('group_id', '=', job.groupId)
+        .where('state', '<>', 'ProcessingComplete')
+        .forUpdate()
+        .executeTakeFirst();
+      if (open !== undefined) {
+        await db
+          .updateTable('group_license_job')
+          .set({ state: 'QueuedForProcessing', total: job.total, processed: 0, succeeded: 0, failed: 0, cursor_added_at: null, cursor_member_id: null, updated_at: at })
+          .where('tenant_id', '=', tenantId)
+          .where('job_id', '=', open.job_id)
+          .execute();
+        return;
+      }
+      await db
+        .insertInto('group_license_job')
+        .values({ tenant_id: tenantId, job_id: job.jobId, group_id: job.groupId, state: 'QueuedForProcessing', total: job.total, created_at: at, updated_at: at })
+        .execute();
+    },
+
+    async openJobs(): Promise<{ jobId: string; groupId: string }[]> {
+      const rows = await db
+        .selectFrom('group_license_job')
+        .select(['job_id', 'group_id'])
+        .where('tenant_id', '=', tenantId)
+        .where('state', '<>', 'ProcessingComplete')
+        .orderBy('created_at')
+        .execute();
+      return rows.map((row) => ({ jobId: row.job_id, groupId: row.group_id }));
+    },
+
+    async lockJob(jobId: string) {
+      const row = await db.selectFrom('group_license_job').selectAll().where('tenant_id', '=', tenantId).where('job_id', '=', jobId).forUpdate().executeTakeFirst();
+      return row && {
+        jobId: row.job_id,
+        groupId: row.group_id,
+        state: row.state,
+        total: row.total,
+        processed: row.processed,
+        succeeded: row.succeeded,
+        failed: row.failed,
+        cursor: row.cursor_added_at === null || row.cursor_member_id === null ? undefined : { addedAt: new Date(row.cursor_added_at), memberId: row.cursor_member_id },
+      };
+    },
+
+    async advanceJob(
+      jobId: string,
+      progress: { state: 'ProcessingInProgress' | 'ProcessingComplete'; processed: number; succeeded: number; failed: number; cursor?: { addedAt: Date; memberId: string } },
+      at: Date,
+    ): Promise<void> {
+      await db
+        .updateTable('group_license_job')
+        .set({
+          state: progress.state,
+          processed: progress.processed,
+          succeeded: progress.succeeded,
+          failed: progress.failed,
+          ...(progress.cursor === undefined ? {} : { cursor_added_at: progress.cursor.addedAt, cursor_member_id: progress.cursor.memberId }),
+          updated_at: at,
+        })
+        .where('tenant_id', '=', tenantId)
+        .where('job_id', '=', jobId)
+        .execute();
+    },
+
+    async countUserMembers(groupId: string): Promise<number> {
+      const row = await db
+        .selectFrom('group_member as m')
+        .innerJoin('directory_user as u', (join) => join.onRef('u.tenant_id', '=', 'm.tenant_id').onRef('u.user_id', '=', 'm.member_id'))
+        .select(sql<number>`count(*)::int`.as('n'))
+        .where('m.tenant_id', '=', tenantId)
+        .where('m.group_id', '=', groupId)
+        .where('m.member_type', '=', 'user')
+        .where('u.deleted_at', 'is', null)
+        .executeTakeFirstOrThrow();
+      return row.n;
+    },
+
     /** Users waiting for a seat of one of these SKUs through a group license with the waitlist on, earliest first. */
     async waitlisted(skuIds: readonly string[], limit: number): Promise<string[]> {
       if (skuIds.length === 0 || limit <= 0) {
