@@ -52,7 +52,16 @@ export interface BulkChangeResult {
 export interface LicenseExplanation {
   skuId: string;
   displayName: string;
-  sources: { sourceId: string; kind: 'direct' | 'group'; state: Assignment['state']; error: string | null; disabledPlans: string[]; enabledPlans: string[] }[];
+  sources: {
+    sourceId: string;
+    kind: 'direct' | 'group';
+    /** The group's name and, for a dynamic group, the rule that makes the user a member. */
+    group?: { displayName: string; membershipRule: string | null; isMember: boolean };
+    state: Assignment['state'];
+    error: string | null;
+    disabledPlans: string[];
+    enabledPlans: string[];
+  }[];
   merged: { disabledPlans: string[]; enabledPlans: string[] } | null;
   plans: { servicePlanId: string; name: string; enabled: boolean; enabledBy: string[] }[];
 }
@@ -199,22 +208,32 @@ export function createLicenseAdminService(deps: ServiceDeps) {
       const user = orNotFound(await repos.users.findActive(userKey), userKey);
       const catalogue = await loadTenantCatalogue(deps.microsoftCatalogue, repos);
       const assignments = await repos.assignments.listForUsers([user.userId]);
+      const groupIds = [...new Set(assignments.map((assignment) => assignment.sourceId).filter((sourceId) => sourceId !== DIRECT_SOURCE))];
+      const [groups, memberships] = await Promise.all([repos.groups.findMany(groupIds), repos.groupLicensing.membershipsIn(groupIds, [user.userId])]);
+      const groupInfo = new Map(
+        groups.map((group) => [
+          group.groupId,
+          { displayName: group.displayName, membershipRule: group.groupTypes.includes('DynamicMembership') ? group.membershipRule : null, isMember: memberships.has(`${group.groupId}:${user.userId}`) },
+        ]),
+      );
       const skuIds = [...new Set(assignments.map((assignment) => assignment.skuId))]
         .filter((skuId) => filter.skuId === undefined || skuId === filter.skuId.toLowerCase())
         .filter((skuId) => filter.servicePlanId === undefined || (catalogue.findSku(skuId)?.servicePlanIds ?? []).includes(filter.servicePlanId.toLowerCase()));
-      return skuIds.map((skuId) => explainSku(catalogue, skuId, assignments.filter((assignment) => assignment.skuId === skuId), filter.servicePlanId));
+      return skuIds.map((skuId) => explainSku(catalogue, skuId, assignments.filter((assignment) => assignment.skuId === skuId), filter.servicePlanId, groupInfo));
     },
   };
 }
 
-function explainSku(catalogue: Catalogue, skuId: string, assignments: readonly Assignment[], servicePlanId: string | undefined): LicenseExplanation {
+type GroupInfo = NonNullable<LicenseExplanation['sources'][number]['group']>;
+
+function explainSku(catalogue: Catalogue, skuId: string, assignments: readonly Assignment[], servicePlanId: string | undefined, groups: ReadonlyMap<string, GroupInfo>): LicenseExplanation {
   const sku = catalogue.findSku(skuId);
   const planIds = sku?.servicePlanIds ?? [];
   const enabledIn = (assignment: Assignment) => planIds.filter((planId) => !assignment.disabledPlans.includes(planId));
   const active = assignments.filter(isActiveAssignment);
   const [merged] = effectiveLicenses(active);
   const mergedEnabled = merged ? enabledPlanIds([merged], catalogue) : new Set<string>();
-  const sourceName = (assignment: Assignment) => (assignment.sourceId === DIRECT_SOURCE ? 'direct' : `group ${assignment.sourceId}`);
+  const sourceName = (assignment: Assignment) => (assignment.sourceId === DIRECT_SOURCE ? 'direct' : `group ${groups.get(assignment.sourceId)?.displayName ?? assignment.sourceId}`);
   const plans = planIds
     .filter((planId) => servicePlanId === undefined || planId === servicePlanId.toLowerCase())
     .map((planId) => {
@@ -232,6 +251,7 @@ function explainSku(catalogue: Catalogue, skuId: string, assignments: readonly A
     sources: assignments.map((assignment) => ({
       sourceId: assignment.sourceId,
       kind: assignment.sourceId === DIRECT_SOURCE ? 'direct' : 'group',
+      ...(groups.has(assignment.sourceId) ? { group: groups.get(assignment.sourceId) } : {}),
       state: assignment.state,
       error: assignment.error,
       disabledPlans: [...assignment.disabledPlans],

@@ -116,6 +116,11 @@ describe('dynamic groups', () => {
     // A rule edit that takes in Finance too.
     expect((await call('PATCH', `/v1.0/groups/${sales}`, { membershipRule: 'user.department -in ["Sales", "Finance"]' })).statusCode).toBe(204);
     expect(await seatsOf(anna)).toEqual([FLEET.standard]);
+    // Explain names the path: the group, its rule, and that the user is a member through it.
+    const explained = await call('GET', `/admin/users/${anna}/licenses/explain?skuId=${FLEET.standard}`);
+    expect(explained.json<{ value: { sources: unknown[] }[] }>().value[0]?.sources).toEqual([
+      expect.objectContaining({ kind: 'group', sourceId: sales, state: 'Active', group: { displayName: 'Sales (dynamic)', membershipRule: 'user.department -in ["Sales", "Finance"]', isMember: true } }),
+    ]);
     const members = await call('GET', `/v1.0/groups/${sales}/members?$select=id`);
     expect(members.json<{ value: { id: string }[] }>().value.map((member) => member.id).sort()).toEqual([anna, bram].sort());
     expect(await t.services.subscriptions.verifyCounters(tenant.context)).toEqual({ mismatches: [] });
