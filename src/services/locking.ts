@@ -8,8 +8,13 @@ import type { UserAssignment } from '../db/repositories/assignment.repository.js
  * The global lock order, which every transaction follows so none can deadlock another:
  *   1. the tenant's admin guard (its tenant row), taken first by every change that can take away
  *      a Global Administrator: removing the role, deleting, disabling, removing the password;
- *   2. SKU counters, by skuId;
- *   3. users, by id.
+ *   2. groups, by id: FOR UPDATE by a change of a group's licenses or members, FOR SHARE by a
+ *      re-evaluation of its members;
+ *   3. SKU counters, by skuId;
+ *   4. users, by id.
+ * One path bends it: a user property change that moves the user in or out of a dynamic group
+ * locks that group after the user. A deadlock this can cause is detected by PostgreSQL and the
+ * transaction retried (services/transaction.ts); the seat invariant never depends on the order.
  */
 
 /**
