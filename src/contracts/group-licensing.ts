@@ -14,3 +14,7 @@ export const GroupLicenseParamsSchema = z.object({ id: GuidSchema.describe('The 
 export const GroupLicenseSettingsSchema = z
   .object({ waitlist: z.boolean().describe('Members waiting in CountViolation get seats as they free up, earliest membership first') })
   .strict();
+
+export const MembershipRulePreviewSchema = z
+  .object({ membershipRule: z.string().min(1).max(3072).describe("The rule to try, in Entra's syntax") })
+  .strict();

@@ -4,6 +4,9 @@ import type { Catalogue } from '../domain/catalogue.js';
 import { requireAllowed, type RequestContext } from '../domain/context.js';
 import { AppError, notFound, orNotFound, type ErrorDetail } from '../domain/errors.js';
 import type { GroupLicensingPlan } from '../domain/group-licensing.js';
+import { matchesRule, parseMembershipRule } from '../domain/dynamic-rule.js';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
 import { findRuleViolations } from '../domain/assignment.js';
 import { effectiveLicenses, enabledPlanIds } from '../domain/licenses.js';
 import type { Repositories } from '../db/repositories/index.js';
@@ -13,7 +16,7 @@ import type { ServiceDeps } from './deps.js';
 import { authorizeLicenseChange } from './license-authorization.js';
 import { loadLicensedUsers, type LicensedUser } from './licensing.service.js';
 import { fillWaitlist, reapplyGroupLicensing } from './group-reapply.js';
-import { inTenantTransaction, tenantRepositories } from './transaction.js';
+import { inRolledBackTransaction, inTenantTransaction, tenantRepositories } from './transaction.js';
 
 /**
  * Groups up to this many members are licensed inside the request's transaction, so the 202 of
@@ -66,6 +69,41 @@ function validateGroupLicenses(licenses: readonly LicenseToAdd[], catalogue: Cat
   }
 }
 
+const EMPTY_PLAN: GroupLicensingPlan = { upserts: [], removals: [], seatsTaken: [], seatsFreed: [], outcomes: [], changedUsers: [] };
+
+/** What a group change would do (the dry run's answer). */
+export interface GroupChangePreview {
+  /** Seats taken minus freed, per SKU (positive: licenses that must be free). */
+  seatDeltas: { skuId: string; delta: number }[];
+  /** Users whose effective licenses would change, with before and after. */
+  changedUsers: GroupLicensingPlan['changedUsers'];
+  /** Users and groups that would land in an error, with Graph's error code. */
+  errors: { userId: string; groupId: string; error: string | null }[];
+  succeeded: number;
+  failed: number;
+}
+
+const previewOf = (plan: GroupLicensingPlan): GroupChangePreview => {
+  const deltas = new Map<string, number>();
+  for (const seat of plan.seatsTaken) {
+    deltas.set(seat.skuId, (deltas.get(seat.skuId) ?? 0) + 1);
+  }
+  for (const seat of plan.seatsFreed) {
+    deltas.set(seat.skuId, (deltas.get(seat.skuId) ?? 0) - 1);
+  }
+  const failed = plan.outcomes.filter((outcome) => !outcome.succeeded);
+  return {
+    seatDeltas: [...deltas]
+      .filter(([, delta]) => delta !== 0)
+      .map(([skuId, delta]) => ({ skuId, delta }))
+      .sort((a, b) => a.skuId.localeCompare(b.skuId)),
+    changedUsers: plan.changedUsers,
+    errors: failed.map((outcome) => ({ userId: outcome.userId, groupId: outcome.groupId, error: outcome.error })),
+    succeeded: plan.outcomes.length - failed.length,
+    failed: failed.length,
+  };
+};
+
 export interface GroupAssignResult {
   group: GroupLicenseHeader;
   /** True when the group was queued for the job runner instead of applied in the request. */
@@ -106,6 +144,62 @@ export function createGroupLicensingService(deps: ServiceDeps) {
     return { group: { ...group, licenseProcessingState: 'QueuedForProcessing' }, processed: 0, succeeded: 0, failed: 0, queued: true };
   };
 
+  /** A group license change in the caller's transaction; a preview applies it inline whatever the group's size. */
+  const changeLicenses = async (
+    repos: Repositories,
+    trx: Kysely<Database>,
+    allowed: RequestContext,
+    groupId: string,
+    request: { add: readonly LicenseToAdd[]; remove: readonly string[] },
+    options: { preview: boolean },
+  ): Promise<{ result: GroupAssignResult; plan: GroupLicensingPlan }> => {
+    const [group] = await repos.groupLicensing.lockGroups([groupId], 'update');
+    if (group === undefined) {
+      throw notFound(groupId);
+    }
+    const catalogue = await loadTenantCatalogue(deps.microsoftCatalogue, repos);
+    const add = request.add.map((license) => ({ skuId: license.skuId.toLowerCase(), disabledPlans: [...new Set(license.disabledPlans.map((id) => id.toLowerCase()))].sort() }));
+    const remove = [...new Set(request.remove.map((id) => id.toLowerCase()))];
+    const current = (await repos.groupLicensing.grantsOf([groupId])).get(groupId) ?? [];
+    const owned = new Set((await repos.subscriptions.list()).map((subscription) => subscription.skuId));
+    for (const skuId of remove) {
+      if (!current.some((grant) => grant.skuId === skuId)) {
+        // UNCONFIRMED: Graph's text for removing a license the group does not have.
+        throw bad(`License ${skuId} is not assigned to the group.`, { code: 'LicenseNotAssigned', target: skuId, message: `${group.displayName} has no ${skuLabel(catalogue.findSku(skuId), skuId)} license to remove.` });
+      }
+    }
+    const after = [
+      ...current.filter((grant) => !remove.includes(grant.skuId) && !add.some((license) => license.skuId === grant.skuId)),
+      ...add.map((license) => ({ groupId, ...license })),
+    ];
+    validateGroupLicenses(after, catalogue, owned);
+
+    const members = await repos.groupLicensing.userMembersInOrder(groupId);
+    const memberUsers = await repos.users.findActiveMany(members.map((member) => member.userId));
+    const authorized = add.length > 0 ? await authorizeLicenseChange(allowed, repos, memberUsers) : allowed;
+    const at = deps.clock.now();
+    await repos.groupLicensing.deleteGrants(groupId, remove);
+    await repos.groupLicensing.upsertGrants(groupId, add.map((license) => ({ ...license, waitlist: current.find((grant) => grant.skuId === license.skuId)?.waitlist ?? false })), at);
+    await record(repos, authorized, [
+      {
+        category: 'GroupManagement',
+        activity: 'Set group license',
+        target: { type: 'Group', id: groupId, name: group.displayName },
+        changes: [{ property: 'AssignedLicense', before: current.map((grant) => ({ skuId: grant.skuId, disabledPlans: grant.disabledPlans })), after: after.map((grant) => ({ skuId: grant.skuId, disabledPlans: grant.disabledPlans })) }],
+      },
+    ]);
+    if (!options.preview && members.length > (deps.groupInlineLimit ?? INLINE_GROUP_LIMIT.pglite)) {
+      return { result: await queue(repos, authorized, group, members.length), plan: EMPTY_PLAN };
+    }
+    // Members, and users still carrying rows of the group (a removed license's contributions).
+    const affected = [...new Set([...members.map((member) => member.userId), ...(await repos.groupLicensing.usersWithRowsOf(groupId))])];
+    const { plan } = await reapplyGroupLicensing(deps, repos, trx, affected);
+    await fillWaitlist(deps, repos, trx, authorized, plan.seatsFreed.map((seat) => seat.skuId));
+    await repos.groupLicensing.setProcessingState(groupId, 'ProcessingComplete');
+    const counts = await recordApplication(repos, authorized, group, plan, members.length);
+    return { result: { group, processed: members.length, ...counts }, plan };
+  };
+
   return {
     /**
      * Graph's group assignLicense: sets the group's licenses (validated synchronously) and applies
@@ -114,52 +208,41 @@ export function createGroupLicensingService(deps: ServiceDeps) {
      */
     async assignLicense(context: RequestContext, groupId: string, request: { add: readonly LicenseToAdd[]; remove: readonly string[] }): Promise<GroupAssignResult> {
       const allowed = requireAllowed(context, { action: 'licenses.assign' });
-      return inTenantTransaction(deps.db, allowed, async (repos, trx) => {
+      return inTenantTransaction(deps.db, allowed, async (repos, trx) => (await changeLicenses(repos, trx, allowed, groupId, request, { preview: false })).result);
+    },
+
+    /**
+     * What a group license change would do, before anything changes: the real change in a
+     * transaction that is rolled back (seat deltas per SKU, who gains and loses what, who would land
+     * in which error), as admins ask for before they touch a large group.
+     */
+    async previewLicenseChange(context: RequestContext, groupId: string, request: { add: readonly LicenseToAdd[]; remove: readonly string[] }): Promise<GroupChangePreview> {
+      const allowed = requireAllowed(context, { action: 'licenses.assign' });
+      return inRolledBackTransaction(deps.db, allowed, async (repos, trx) => previewOf((await changeLicenses(repos, trx, allowed, groupId, request, { preview: true })).plan));
+    },
+
+    /**
+     * What a membership rule would do to a dynamic group: who would join and leave, and what that
+     * does to their licenses, from the real change rolled back.
+     * @throws invalidRequest with the rule's position and reason when it does not parse
+     */
+    async previewMembershipRule(context: RequestContext, groupId: string, membershipRule: string): Promise<GroupChangePreview & { joining: string[]; leaving: string[] }> {
+      const allowed = requireAllowed(context, { action: 'groups.manage' });
+      const rule = parseMembershipRule(membershipRule);
+      return inRolledBackTransaction(deps.db, allowed, async (repos, trx) => {
         const [group] = await repos.groupLicensing.lockGroups([groupId], 'update');
         if (group === undefined) {
           throw notFound(groupId);
         }
-        const catalogue = await loadTenantCatalogue(deps.microsoftCatalogue, repos);
-        const add = request.add.map((license) => ({ skuId: license.skuId.toLowerCase(), disabledPlans: [...new Set(license.disabledPlans.map((id) => id.toLowerCase()))].sort() }));
-        const remove = [...new Set(request.remove.map((id) => id.toLowerCase()))];
-        const current = (await repos.groupLicensing.grantsOf([groupId])).get(groupId) ?? [];
-        const owned = new Set((await repos.subscriptions.list()).map((subscription) => subscription.skuId));
-        for (const skuId of remove) {
-          if (!current.some((grant) => grant.skuId === skuId)) {
-            // UNCONFIRMED: Graph's text for removing a license the group does not have.
-            throw bad(`License ${skuId} is not assigned to the group.`, { code: 'LicenseNotAssigned', target: skuId, message: `${group.displayName} has no ${skuLabel(catalogue.findSku(skuId), skuId)} license to remove.` });
-          }
-        }
-        const after = [
-          ...current.filter((grant) => !remove.includes(grant.skuId) && !add.some((license) => license.skuId === grant.skuId)),
-          ...add.map((license) => ({ groupId, ...license })),
-        ];
-        validateGroupLicenses(after, catalogue, owned);
-
-        const members = await repos.groupLicensing.userMembersInOrder(groupId);
-        const memberUsers = await repos.users.findActiveMany(members.map((member) => member.userId));
-        const authorized = add.length > 0 ? await authorizeLicenseChange(allowed, repos, memberUsers) : allowed;
-        const at = deps.clock.now();
-        await repos.groupLicensing.deleteGrants(groupId, remove);
-        await repos.groupLicensing.upsertGrants(groupId, add.map((license) => ({ ...license, waitlist: current.find((grant) => grant.skuId === license.skuId)?.waitlist ?? false })), at);
-        await record(repos, authorized, [
-          {
-            category: 'GroupManagement',
-            activity: 'Set group license',
-            target: { type: 'Group', id: groupId, name: group.displayName },
-            changes: [{ property: 'AssignedLicense', before: current.map((grant) => ({ skuId: grant.skuId, disabledPlans: grant.disabledPlans })), after: after.map((grant) => ({ skuId: grant.skuId, disabledPlans: grant.disabledPlans })) }],
-          },
-        ]);
-        if (members.length > (deps.groupInlineLimit ?? INLINE_GROUP_LIMIT.pglite)) {
-          return queue(repos, authorized, group, members.length);
-        }
-        // Members, and users still carrying rows of the group (a removed license's contributions).
-        const affected = [...new Set([...members.map((member) => member.userId), ...(await repos.groupLicensing.usersWithRowsOf(groupId))])];
-        const { plan } = await reapplyGroupLicensing(deps, repos, trx, affected);
-        await fillWaitlist(deps, repos, trx, authorized, plan.seatsFreed.map((seat) => seat.skuId));
-        await repos.groupLicensing.setProcessingState(groupId, 'ProcessingComplete');
-        const counts = await recordApplication(repos, authorized, group, plan, members.length);
-        return { group, processed: members.length, ...counts };
+        const matching = new Set((await repos.groupLicensing.activeUsersForRules()).filter((user) => matchesRule(rule, user)).map((user) => user.userId));
+        const current = await repos.groupLicensing.userMemberIds(groupId);
+        const active = new Set((await repos.users.findActiveMany(current)).map((user) => user.userId));
+        const joining = [...matching].filter((userId) => !current.includes(userId)).sort();
+        const leaving = current.filter((userId) => active.has(userId) && !matching.has(userId)).sort();
+        await repos.groupLicensing.addUserMembers(groupId, joining, deps.clock.now());
+        await repos.groupLicensing.removeUserMembers(groupId, leaving);
+        const { plan } = await reapplyGroupLicensing(deps, repos, trx, [...joining, ...leaving]);
+        return { ...previewOf(plan), joining, leaving };
       });
     },
 

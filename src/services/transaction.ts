@@ -33,3 +33,32 @@ export async function inTenantTransaction<T>(
 /** Repositories for reads outside a transaction. */
 export const tenantRepositories = (db: Kysely<Database>, context: Pick<RequestContext, 'tenantId'>): Repositories =>
   createRepositories(db, context.tenantId);
+
+/** Carries a dry run's result out of the transaction it rolls back. */
+class RolledBack<T> extends Error {
+  constructor(readonly result: T) {
+    super('dry run rolled back');
+  }
+}
+
+/**
+ * A dry run that is the real change: `work` runs exactly as the change would (same locks, same
+ * rules, same writes) and the transaction is rolled back, so what it reports is what would happen.
+ */
+export async function inRolledBackTransaction<T>(
+  db: Kysely<Database>,
+  context: Pick<RequestContext, 'tenantId'>,
+  work: (repos: Repositories, trx: Kysely<Database>) => Promise<T>,
+): Promise<T> {
+  try {
+    await inTenantTransaction(db, context, async (repos, trx) => {
+      throw new RolledBack(await work(repos, trx));
+    });
+  } catch (error) {
+    if (error instanceof RolledBack) {
+      return error.result as T;
+    }
+    throw error;
+  }
+  throw new Error('unreachable: a dry run always rolls back');
+}

@@ -145,7 +145,11 @@ async function subscriptionOf(skuId: string): Promise<string> {
 const auditCount = async (): Promise<number> =>
   (await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_log WHERE tenant_id = ${tenant.tenantId}`.execute(t.handle.db)).rows[0]?.n ?? 0;
 
-const mutating = (): DeclaredRoute[] => t.app.declaredRoutes.filter((route) => !route.public && ['POST', 'PATCH', 'PUT', 'DELETE'].includes(route.method));
+/** POST routes that change nothing (dry runs): they must leave no audit row, checked below. */
+const DRY_RUNS = new Set(['POST /admin/groups/:id/licenses/preview', 'POST /admin/groups/:id/rule/preview']);
+
+const mutating = (): DeclaredRoute[] =>
+  t.app.declaredRoutes.filter((route) => !route.public && ['POST', 'PATCH', 'PUT', 'DELETE'].includes(route.method) && !DRY_RUNS.has(`${route.method} ${route.url}`));
 
 beforeAll(async () => {
   t = await createTestApp();
@@ -183,6 +187,16 @@ describe('audit coverage', () => {
       expect(response.statusCode, `${key}: ${response.body}`).toBeLessThan(300);
       expect(await auditCount(), key).toBeGreaterThan(before);
     }
+  });
+
+  it('dry runs leave no audit entry', async () => {
+    const groupId = await newGroup([await fresh('previewed')]);
+    const before = await auditCount();
+    const license = await t.inject({ method: 'POST', url: `/admin/groups/${groupId}/licenses/preview`, tenant: tenant.tenantId, payload: { addLicenses: [{ skuId: FLEET.standard, disabledPlans: [] }], removeLicenses: [] } });
+    expect(license.statusCode, license.body).toBe(200);
+    const rule = await t.inject({ method: 'POST', url: `/admin/groups/${groupId}/rule/preview`, tenant: tenant.tenantId, payload: { membershipRule: 'user.department -eq "Sales"' } });
+    expect(rule.statusCode, rule.body).toBe(200);
+    expect(await auditCount()).toBe(before);
   });
 
   it('refuses to rewrite or erase the record', async () => {

@@ -149,3 +149,34 @@ describe('dynamic groups', () => {
     expect(await seatsOf(anna)).toEqual([]);
   });
 });
+
+describe('dry runs', () => {
+  it('previews a group license change and a rule edit without changing anything', async () => {
+    const anna = await tenant.user('anna');
+    const bram = await tenant.user('bram');
+    await call('PATCH', `/v1.0/users/${anna}`, { department: 'Sales' });
+    await call('PATCH', `/v1.0/users/${bram}`, { department: 'Finance' });
+    const sales = await createGroup({ displayName: 'Sales (dynamic)', groupTypes: ['DynamicMembership'], membershipRule: 'user.department -eq "Sales"', membershipRuleProcessingState: 'On' });
+    const before = await sql`SELECT count(*)::int AS n FROM audit_log WHERE tenant_id = ${tenant.tenantId}`.execute(t.handle.db);
+
+    const license = await call('POST', `/admin/groups/${sales}/licenses/preview`, { addLicenses: [{ skuId: MS.e5, disabledPlans: [] }, { skuId: FLEET.standard, disabledPlans: [] }], removeLicenses: [] });
+    expect(license.statusCode, license.body).toBe(200);
+    expect(license.json()).toMatchObject({ seatDeltas: [{ skuId: FLEET.standard, delta: 1 }, { skuId: MS.e5, delta: 1 }].sort((a, b) => a.skuId.localeCompare(b.skuId)), succeeded: 1, failed: 0 });
+    expect(await seatsOf(anna)).toEqual([]);
+
+    await licenseGroup(sales, FLEET.standard);
+    const rule = await call('POST', `/admin/groups/${sales}/rule/preview`, { membershipRule: 'user.department -eq "Finance"' });
+    expect(rule.statusCode, rule.body).toBe(200);
+    expect(rule.json()).toMatchObject({ joining: [bram], leaving: [anna], seatDeltas: [] });
+    expect(rule.json<{ changedUsers: { userId: string }[] }>().changedUsers.map((user) => user.userId).sort()).toEqual([anna, bram].sort());
+    // Nothing changed: Anna keeps her license, Bram has none, the rule is the old one.
+    expect(await seatsOf(anna)).toEqual([FLEET.standard]);
+    expect(await seatsOf(bram)).toEqual([]);
+    const broken = await call('POST', `/admin/groups/${sales}/rule/preview`, { membershipRule: 'user.department -eq' });
+    expect(broken.statusCode).toBe(400);
+    expect(broken.json<{ error: { message: string } }>().error.message).toMatch(/position/);
+    const after = await sql`SELECT count(*)::int AS n FROM audit_log WHERE tenant_id = ${tenant.tenantId} AND activity LIKE '%preview%'`.execute(t.handle.db);
+    expect(after.rows).toEqual([{ n: 0 }]);
+    expect(before.rows.length).toBe(1);
+  });
+});

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { GroupIdParamsSchema, GroupLicenseParamsSchema, GroupLicenseSettingsSchema, MembersWithLicenseErrorsQuerySchema } from '../../../contracts/group-licensing.js';
+import { GroupIdParamsSchema, GroupLicenseParamsSchema, GroupLicenseSettingsSchema, MembersWithLicenseErrorsQuerySchema, MembershipRulePreviewSchema } from '../../../contracts/group-licensing.js';
 import { AssignLicenseRequestSchema } from '../../../contracts/licensing.js';
 import { UserKeyParamsSchema } from '../../../contracts/users.js';
 import { presentUser } from '../../presenters/user.presenter.js';
@@ -65,5 +65,20 @@ export function groupLicensingRoutes(app: FastifyInstance, { services, urls }: R
       await services.groupLicensing.setWaitlist(request.context, request.params.id, request.params.skuId, request.body.waitlist);
       return reply.status(204).send();
     },
+  );
+
+  api.post(
+    '/admin/groups/:id/licenses/preview',
+    {
+      config: { action: 'licenses.assign' },
+      schema: { params: GroupIdParamsSchema, body: AssignLicenseRequestSchema, tags: ['admin: groups'], summary: 'Dry run of a group license change: seat deltas, who gains and loses what, who lands in which error' },
+    },
+    async (request) => services.groupLicensing.previewLicenseChange(request.context, request.params.id, { add: request.body.addLicenses, remove: request.body.removeLicenses }),
+  );
+
+  api.post(
+    '/admin/groups/:id/rule/preview',
+    { config: { action: 'groups.manage' }, schema: { params: GroupIdParamsSchema, body: MembershipRulePreviewSchema, tags: ['admin: groups'], summary: 'Dry run of a membership rule: who joins and leaves, and what it does to their licenses' } },
+    async (request) => services.groupLicensing.previewMembershipRule(request.context, request.params.id, request.body.membershipRule),
   );
 }

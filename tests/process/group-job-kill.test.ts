@@ -1,0 +1,323 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openRuntime, type Runtime } from '../../src/bootstrap.js';
+import { loadConfig } from '../../src/config.js';
+import { createBulkSeedRepository } from '../../src/db/repositories/bulk-seed.repository.js';
+import { systemPrincipal, type RequestContext } from '../../src/domain/context.js';
+
+/**
+ * Issue 4, Done-when: "A kill -9 during a chunked job over a large group resumes after restart;
+ * invariants hold." A real `allot serve` on an embedded data directory queues the licensing of a
+ * group too large for one request (ALLOT_GROUP_INLINE_LIMIT=100), is killed with SIGKILL while
+ * the job runner is between (or inside) chunks, and a restarted server takes over the stale lock
+ * and finishes the job from its cursor: every member processed once, seats and counters agree,
+ * one "Finish applying group based license to users" audit row.
+ */
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const READY_TIMEOUT_MS = 60_000;
+const MEMBERS = 3_000;
+/** One seat short per 30 members: the last 100 members (by membership order) get CountViolation. */
+const SEATS = 2_900;
+/** The job runner's chunk size (DEFAULT_CHUNK_SIZE of services/jobs/job-runner.ts). */
+const CHUNK = 500;
+/** Exchange Online (Plan 2): a Microsoft SKU the demo tenant does not own, one service plan. */
+const SKU = '19ec0d23-8335-4cbd-94ac-6050e30712fa';
+const FINISH = 'Finish applying group based license to users';
+
+interface Server {
+  child: ChildProcess;
+  url: string;
+  output: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+interface DemoCredentials {
+  tenantId: string;
+  domain: string;
+  app: { clientId: string; clientSecret: string };
+}
+
+const spawned: ChildProcess[] = [];
+let dataDir: string;
+let lockFile: string;
+let demo: DemoCredentials;
+let groupId: string;
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (address === null || typeof address !== 'object') {
+    throw new Error('no port');
+  }
+  return address.port;
+}
+
+const isRunning = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
+
+/** `allot serve` on the test's data directory, ready to answer; info logs (the job runner's "job done"). */
+async function startServer(): Promise<Server> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve'], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ALLOT_DATA_DIR: dataDir,
+      LOG_LEVEL: 'info',
+      ALLOT_GROUP_INLINE_LIMIT: '100',
+      ALLOT_JOB_INTERVAL_SECONDS: '1',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  spawned.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once('close', (code, signal) => resolve({ code, signal }));
+  });
+  const server: Server = { child, url: `http://127.0.0.1:${port}`, output: () => `stdout:\n${stdout}\nstderr:\n${stderr}`, exited };
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    if (!isRunning(child)) {
+      throw new Error(`server exited before it was ready (code ${child.exitCode}, signal ${child.signalCode})\n${server.output()}`);
+    }
+    const ready = await fetch(`${server.url}/readyz`, { signal: AbortSignal.timeout(2_000) }).then((response) => response.ok, () => false);
+    if (ready) {
+      return server;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`server not ready after ${READY_TIMEOUT_MS} ms\n${server.output()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A bearer token of the demo app (its secret is in demo-credentials.json, written by the first start). */
+async function authorizationOf(server: Server): Promise<string> {
+  const response = await fetch(`${server.url}/${demo.tenantId}/oauth2/v2.0/token`, {
+    method: 'POST',
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: demo.app.clientId, client_secret: demo.app.clientSecret, scope: 'https://graph.microsoft.com/.default' }),
+    signal: AbortSignal.timeout(10_000),
+  });
+  expect(response.status).toBe(200);
+  return `Bearer ${((await response.json()) as { access_token: string }).access_token}`;
+}
+
+async function getJson<T>(server: Server, authorization: string, url: string): Promise<T> {
+  const response = await fetch(`${server.url}${url}`, { headers: { authorization }, signal: AbortSignal.timeout(10_000) });
+  expect(response.status, `GET ${url}`).toBe(200);
+  return (await response.json()) as T;
+}
+
+const processingState = async (server: Server, authorization: string): Promise<string | undefined> =>
+  (await getJson<{ licenseProcessingState: { state: string } | null }>(server, authorization, `/v1.0/groups/${groupId}?$select=licenseProcessingState`)).licenseProcessingState?.state;
+
+const consumedUnits = async (server: Server, authorization: string): Promise<number | undefined> =>
+  (await getJson<{ value: { skuId: string; consumedUnits: number }[] }>(server, authorization, '/v1.0/subscribedSkus')).value.find((sku) => sku.skuId === SKU)?.consumedUnits;
+
+/** The job runner's "job done" lines (pino JSON on stdout) of the group licensing job for the demo tenant. */
+const jobDoneLines = (server: Server): { affected: number }[] =>
+  server
+    .output()
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as { msg?: string; job?: string; tenantId?: string; affected?: number })
+    .filter((entry) => entry.msg === 'job done' && entry.job === 'processGroupLicenseJobs' && entry.tenantId === demo.tenantId)
+    .map((entry) => ({ affected: entry.affected ?? 0 }));
+
+const lockPid = (): number => (JSON.parse(fs.readFileSync(lockFile, 'utf8')) as { pid: number }).pid;
+
+/** The runtime opened in this process, as the CLI does (the server must be stopped). */
+const openDirectly = (): Promise<Runtime> => openRuntime(loadConfig({ ALLOT_DATA_DIR: dataDir, LOG_LEVEL: 'silent' }));
+
+const contextOf = (tenantId: string): RequestContext => ({ tenantId, principal: systemPrincipal, requestId: 'group-job-kill-test', clientAddress: null });
+
+beforeAll(() => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'allot-group-job-kill-'));
+  lockFile = path.join(dataDir, 'allot.lock');
+});
+
+afterAll(async () => {
+  for (const child of spawned) {
+    if (isRunning(child)) {
+      const closed = new Promise((resolve) => child.once('close', resolve));
+      child.kill('SIGKILL');
+      await within(closed, 10_000, `killing pid ${child.pid}`).catch(() => undefined);
+    }
+  }
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('a chunked group licensing job killed with SIGKILL', () => {
+  let killed: Server;
+  let seenBeforeKill: number;
+
+  it('seeds the demo tenant, then (server stopped) a group of 3,000 unlicensed users and too few seats', async () => {
+    const seeding = await startServer();
+    seeding.child.kill('SIGTERM');
+    expect(await within(seeding.exited, 15_000, 'SIGTERM exit')).toEqual({ code: 0, signal: null });
+    demo = JSON.parse(fs.readFileSync(path.join(dataDir, 'demo-credentials.json'), 'utf8')) as DemoCredentials;
+
+    const runtime = await openDirectly();
+    try {
+      const context = contextOf(demo.tenantId);
+      await runtime.services.subscriptions.recordSubscription(context, { skuId: SKU, totalLicenses: SEATS });
+      const group = await runtime.services.groups.createGroup(context, { displayName: 'All 3,000 members', mailNickname: 'allmembers', mailEnabled: false, securityEnabled: true });
+      groupId = group.group.groupId;
+      const bulk = createBulkSeedRepository(runtime.handle.db, demo.tenantId);
+      const created = await bulk.insertUnlicensedMembers({ groupId, first: 1, last: MEMBERS, domain: demo.domain, usageLocation: 'NL', at: new Date(Date.UTC(2026, 0, 1)) });
+      expect(created).toBe(MEMBERS);
+      await bulk.analyze();
+      await bulk.analyzeGroups();
+    } finally {
+      await runtime.close();
+    }
+    expect(fs.existsSync(lockFile)).toBe(false);
+  });
+
+  it('queues the group (202, QueuedForProcessing) and is killed while the job is in progress', async () => {
+    killed = await startServer();
+    const authorization = await authorizationOf(killed);
+    const assigned = await fetch(`${killed.url}/v1.0/groups/${groupId}/assignLicense`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization },
+      body: JSON.stringify({ addLicenses: [{ skuId: SKU, disabledPlans: [] }], removeLicenses: [] }),
+      signal: AbortSignal.timeout(30_000),
+    });
+    expect(assigned.status).toBe(202);
+    const queuedAt = Date.now();
+    const first = await processingState(killed, authorization);
+    // The runner may already have taken the first chunk (it ticks every second).
+    console.log(Date.now() - queuedAt, first, jobDoneLines(killed), killed.output().split('\n').filter((l) => l.includes('job')).join('\n'));
+    expect(['QueuedForProcessing', 'ProcessingInProgress']).toContain(first);
+
+    // Between two chunks (PGlite serialises this read with the chunk transactions), then kill -9 at once.
+    let state = first;
+    const deadline = Date.now() + 60_000;
+    while (state !== 'ProcessingInProgress') {
+      expect(state, 'the job finished before it was seen in progress').not.toBe('ProcessingComplete');
+      expect(Date.now(), `still ${state} after 60 s\n${killed.output()}`).toBeLessThan(deadline);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      state = await processingState(killed, authorization);
+      console.log(Date.now() - queuedAt, state);
+    }
+    killed.child.kill('SIGKILL');
+    const inProgressAfterMs = Date.now() - queuedAt;
+    expect(await within(killed.exited, 10_000, 'SIGKILL exit')).toEqual({ code: null, signal: 'SIGKILL' });
+    // Killed mid-tick: the tick never reported its work.
+    expect(jobDoneLines(killed)).toEqual([]);
+    expect(lockPid()).toBe(killed.child.pid);
+    seenBeforeKill = inProgressAfterMs;
+    console.log(`in progress after ${inProgressAfterMs} ms`);
+  });
+
+  it('restarted on the same directory, takes over the stale lock and finishes the job from its cursor', async () => {
+    const restarted = await startServer();
+    try {
+      expect(lockPid()).toBe(restarted.child.pid);
+      const authorization = await authorizationOf(restarted);
+      const deadline = Date.now() + 60_000;
+      let state = await processingState(restarted, authorization);
+      while (state !== 'ProcessingComplete') {
+        expect(Date.now(), `still ${state} after 60 s\n${restarted.output()}`).toBeLessThan(deadline);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        state = await processingState(restarted, authorization);
+      }
+      expect(await consumedUnits(restarted, authorization)).toBe(SEATS);
+      // The restarted runner applied only the members after the cursor: whole chunks were committed
+      // before the kill, at least one and not all.
+      const done = jobDoneLines(restarted);
+      expect(done).toHaveLength(1);
+      const resumed = done[0]?.affected ?? 0;
+      expect(resumed).toBeGreaterThan(0);
+      expect(resumed).toBeLessThan(MEMBERS);
+      expect((MEMBERS - resumed) % CHUNK).toBe(0);
+      console.log(`resumed ${resumed} members (${MEMBERS - resumed} before the kill), ${seenBeforeKill}`);
+    } finally {
+      restarted.child.kill('SIGTERM');
+      expect(await within(restarted.exited, 15_000, 'SIGTERM exit')).toEqual({ code: 0, signal: null });
+    }
+  });
+
+  it('invariants hold: counters, one seat per Active group row, job and audit counts', async () => {
+    const runtime = await openDirectly();
+    try {
+      const db = runtime.handle.db;
+      const tenantId = demo.tenantId;
+      expect(await runtime.services.subscriptions.verifyCounters(contextOf(tenantId))).toEqual({ mismatches: [] });
+
+      const rows = await sql<{ state: string; error: string | null; n: number }>`
+        SELECT state, error, count(*)::int AS n FROM license_assignment
+        WHERE tenant_id = ${tenantId} AND source_id = ${groupId} AND sku_id = ${SKU} GROUP BY state, error ORDER BY state`.execute(db);
+      expect(rows.rows).toEqual([
+        { state: 'Active', error: null, n: SEATS },
+        { state: 'Error', error: 'CountViolation', n: MEMBERS - SEATS },
+      ]);
+      // Every Active row of the group has its seat, and every seat of the SKU an Active group row.
+      const unseated = await sql<{ n: number }>`
+        SELECT count(*)::int AS n FROM license_assignment a
+        WHERE a.tenant_id = ${tenantId} AND a.source_id = ${groupId} AND a.state = 'Active'
+          AND NOT EXISTS (SELECT 1 FROM user_license s WHERE s.tenant_id = a.tenant_id AND s.user_id = a.user_id AND s.sku_id = a.sku_id)`.execute(db);
+      const unbacked = await sql<{ n: number }>`
+        SELECT count(*)::int AS n FROM user_license s
+        WHERE s.tenant_id = ${tenantId} AND s.sku_id = ${SKU}
+          AND NOT EXISTS (SELECT 1 FROM license_assignment a WHERE a.tenant_id = s.tenant_id AND a.user_id = s.user_id
+                            AND a.sku_id = s.sku_id AND a.source_id = ${groupId} AND a.state = 'Active')`.execute(db);
+      expect({ unseated: unseated.rows[0]?.n, unbacked: unbacked.rows[0]?.n }).toEqual({ unseated: 0, unbacked: 0 });
+      // Earliest members first, across the restart: the seats went to the first 2,900 by membership.
+      const holders = await sql<{ last: number; n: number }>`
+        SELECT max(substr(u.mail_nickname, 7)::int) AS last, count(*)::int AS n
+        FROM user_license s JOIN directory_user u ON u.tenant_id = s.tenant_id AND u.user_id = s.user_id
+        WHERE s.tenant_id = ${tenantId} AND s.sku_id = ${SKU}`.execute(db);
+      expect(holders.rows).toEqual([{ last: SEATS, n: SEATS }]);
+
+      const jobs = await sql<{ state: string; total: number; processed: number; succeeded: number; failed: number }>`
+        SELECT state, total, processed, succeeded, failed FROM group_license_job WHERE tenant_id = ${tenantId} AND group_id = ${groupId}`.execute(db);
+      expect(jobs.rows).toEqual([{ state: 'ProcessingComplete', total: MEMBERS, processed: MEMBERS, succeeded: SEATS, failed: MEMBERS - SEATS }]);
+      const group = await sql<{ state: string }>`SELECT license_processing_state AS state FROM directory_group WHERE tenant_id = ${tenantId} AND group_id = ${groupId}`.execute(db);
+      expect(group.rows).toEqual([{ state: 'ProcessingComplete' }]);
+
+      const finish = await sql<{ details: { summary: string; succeeded: number; failed: number; processed: number } }>`
+        SELECT details FROM audit_log WHERE tenant_id = ${tenantId} AND target_id = ${groupId} AND activity = ${FINISH}`.execute(db);
+      expect(finish.rows.map((row) => row.details)).toEqual([
+        {
+          summary: `[Users successfully assigned licenses: ${SEATS}, Users for whom license assignment failed: ${MEMBERS - SEATS}.]`,
+          succeeded: SEATS,
+          failed: MEMBERS - SEATS,
+          processed: MEMBERS,
+        },
+      ]);
+    } finally {
+      await runtime.close();
+    }
+  });
+});
