@@ -20,6 +20,7 @@ const EnvironmentSchema = z.object({
   ALLOT_TRUST_PROXY: booleanFlag,
   ALLOT_DEMO: booleanFlag,
   ALLOT_JOB_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(86_400).default(60),
+  ALLOT_JOB_CHUNK_SIZE: z.coerce.number().int().min(1).max(100_000).optional(),
   ALLOT_AUDIT_RETENTION_MONTHS: z.coerce.number().int().min(0).max(1200).default(24),
   ALLOT_GROUP_INLINE_LIMIT: z.coerce.number().int().min(1).max(10_000_000).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -43,6 +44,8 @@ export interface Config {
   logLevel: string;
   /** Pause between two ticks of the background job runner (purges, lifecycle). */
   jobIntervalSeconds: number;
+  /** Users (or rows) one transaction of a job handles; undefined = the job runner's default (500). */
+  jobChunkSize: number | undefined;
   /** Whole months of audit log kept; older months are dropped. 0 keeps everything. */
   auditRetentionMonths: number;
   /** Members a group may have to be licensed inside the request (default per engine). */
@@ -71,6 +74,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     forceDemo: env.ALLOT_DEMO,
     logLevel: env.LOG_LEVEL,
     jobIntervalSeconds: env.ALLOT_JOB_INTERVAL_SECONDS,
+    jobChunkSize: env.ALLOT_JOB_CHUNK_SIZE,
     auditRetentionMonths: env.ALLOT_AUDIT_RETENTION_MONTHS,
     groupInlineLimit: env.ALLOT_GROUP_INLINE_LIMIT,
     tls: env.ALLOT_TLS_CERT !== undefined && env.ALLOT_TLS_KEY !== undefined ? { certFile: path.resolve(env.ALLOT_TLS_CERT), keyFile: path.resolve(env.ALLOT_TLS_KEY) } : undefined,

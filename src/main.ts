@@ -161,7 +161,7 @@ jobs
     const runtime = await openRuntime(config);
     try {
       const logger: JobLogger = { info: () => undefined, warn: () => undefined, error: (fields, message) => console.error(message, fields) };
-      const runner = createJobRunner({ db: runtime.handle.db, clock: systemClock, jobs: tenantJobs(runtime.deps), deploymentJobs: deploymentJobs(config), intervalMs: config.jobIntervalSeconds * 1000, logger });
+      const runner = createJobRunner({ db: runtime.handle.db, clock: systemClock, jobs: tenantJobs(runtime.deps), deploymentJobs: deploymentJobs(config), intervalMs: config.jobIntervalSeconds * 1000, chunkSize: config.jobChunkSize, logger });
       console.log(`Due as of ${now.toISOString()}:`);
       printReports(await runner.runOnce(now, { apply: false }), 'would change');
       if (options.yes === true) {

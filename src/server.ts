@@ -86,6 +86,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       jobs: tenantJobs(runtime.deps),
       deploymentJobs: deploymentJobs(config),
       intervalMs: config.jobIntervalSeconds * 1000,
+      chunkSize: config.jobChunkSize,
       logger: listening.log,
     });
     jobs.start();
