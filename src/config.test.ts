@@ -20,6 +20,12 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ALLOT_AUDIT_RETENTION_MONTHS: '-1' })).toThrow(/ALLOT_AUDIT_RETENTION_MONTHS/);
   });
 
+  it('leaves the job chunk size to the job runner unless ALLOT_JOB_CHUNK_SIZE sets it', () => {
+    expect(loadConfig({}).jobChunkSize).toBeUndefined();
+    expect(loadConfig({ ALLOT_JOB_CHUNK_SIZE: '50' }).jobChunkSize).toBe(50);
+    expect(() => loadConfig({ ALLOT_JOB_CHUNK_SIZE: '0' })).toThrow(/ALLOT_JOB_CHUNK_SIZE/);
+  });
+
   it('reads flags and URLs, trimming a trailing slash of the public URL', () => {
     const config = loadConfig({ PORT: '8080', ALLOT_PUBLIC_URL: 'https://allot.example.com/', ALLOT_TRUST_PROXY: '1', ALLOT_DEMO: 'true', DATABASE_URL: 'postgres://u@h/db' });
     expect(config).toMatchObject({ port: 8080, publicUrl: 'https://allot.example.com', trustProxy: true, forceDemo: true, databaseUrl: 'postgres://u@h/db' });

@@ -171,6 +171,29 @@ describe(`job runner on ${testEngine()}`, () => {
     expect(await deletedIds(tenant)).toEqual([]);
     await expect(jobs.runOnce()).rejects.toThrow(/stopped/);
   });
+
+  it('gives timers and I/O a turn between chunks (PGlite runs every query on this thread)', async () => {
+    const tenant = await createLicensingTenant(t.services);
+    let fired = false;
+    let chunks = 0;
+    // Chunks until a timer set before the run has fired (at most 200): a request arriving during a
+    // long job is I/O and waits for the event loop just as the timer does.
+    const untilTimer: Job = {
+      name: 'untilTimer',
+      async run(ctx) {
+        while (ctx.tenantId === tenant.tenantId && !fired && chunks < 200) {
+          await ctx.transaction(async (_repos, trx) => {
+            await sql`SELECT 1`.execute(trx);
+            chunks += 1;
+          });
+        }
+      },
+    };
+    const ran = runner([untilTimer]).runOnce();
+    setTimeout(() => (fired = true), 1);
+    await ran;
+    expect({ fired, capped: chunks === 200 }).toEqual({ fired: true, capped: false });
+  });
 });
 
 describe.runIf(testEngine() === 'postgres')('job runner across processes on PostgreSQL', () => {

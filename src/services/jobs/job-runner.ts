@@ -124,6 +124,14 @@ class TickAbandoned extends Error {
 
 const silent: JobLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
+/**
+ * Gives pending I/O (requests, timers) a turn before the next chunk. PGlite runs every query on
+ * this thread and its promises settle as microtasks, so a job looping over chunks would otherwise
+ * never return to the event loop: the server would answer nothing, not even /healthz, until the
+ * whole job ended.
+ */
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 export function createJobRunner(options: JobRunnerOptions): JobRunner {
   const { db, clock, jobs, intervalMs } = options;
   const logger = options.logger ?? silent;
@@ -173,6 +181,13 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     }
   };
 
+  /** Checks, lets the event loop run, and checks again (stop() may have come meanwhile). */
+  const beforeChunk = async (name: string, apply: boolean): Promise<void> => {
+    checkChunkAllowed(name, apply);
+    await yieldToEventLoop();
+    checkChunkAllowed(name, apply);
+  };
+
   const takeJobLock = async (trx: Kysely<Database>): Promise<void> => {
     if (!(await tryTransactionLock(trx, JOB_LOCK_KEY))) {
       throw new TickAbandoned('locked');
@@ -193,7 +208,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
         ids,
         affect,
         transaction: async (work) => {
-          checkChunkAllowed(job.name, apply);
+          await beforeChunk(job.name, apply);
           return inTenantTransaction(db, context, async (repos, trx) => {
             await takeJobLock(trx);
             return work(repos, trx);
@@ -212,7 +227,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
         logger,
         affect,
         transaction: async (work) => {
-          checkChunkAllowed(job.name, apply);
+          await beforeChunk(job.name, apply);
           return db.transaction().execute(async (trx) => {
             await takeJobLock(trx);
             return work(trx);
