@@ -18,3 +18,10 @@ export const GroupLicenseSettingsSchema = z
 export const MembershipRulePreviewSchema = z
   .object({ membershipRule: z.string().min(1).max(3072).describe("The rule to try, in Entra's syntax") })
   .strict();
+
+export const MembershipChangePreviewSchema = z
+  .object({
+    add: z.array(GuidSchema).max(1000).default([]).describe('Users who would join'),
+    remove: z.array(GuidSchema).max(1000).default([]).describe('Users who would leave'),
+  })
+  .strict();

@@ -223,6 +223,30 @@ export function createGroupLicensingService(deps: ServiceDeps) {
     },
 
     /**
+     * What adding and removing members would do to their licenses (Allot's dry run of a membership
+     * change): the real change, rolled back.
+     * @throws notFound for the group or a user that is not in the tenant
+     */
+    async previewMembershipChange(context: RequestContext, groupId: string, change: { add: readonly string[]; remove: readonly string[] }): Promise<GroupChangePreview> {
+      const allowed = requireAllowed(context, { action: 'groupMembers.manage' });
+      return inRolledBackTransaction(deps.db, allowed, async (repos, trx) => {
+        const [group] = await repos.groupLicensing.lockGroups([groupId], 'update');
+        if (group === undefined) {
+          throw notFound(groupId);
+        }
+        const ids = [...new Set([...change.add, ...change.remove].map((id) => id.toLowerCase()))];
+        const found = new Set((await repos.users.findActiveMany(ids)).map((user) => user.userId));
+        const missing = ids.find((id) => !found.has(id));
+        if (missing !== undefined) {
+          throw notFound(missing);
+        }
+        await repos.groupLicensing.addUserMembers(groupId, change.add.map((id) => id.toLowerCase()), deps.clock.now());
+        await repos.groupLicensing.removeUserMembers(groupId, change.remove.map((id) => id.toLowerCase()));
+        return previewOf((await reapplyGroupLicensing(deps, repos, trx, ids)).plan);
+      });
+    },
+
+    /**
      * What a membership rule would do to a dynamic group: who would join and leave, and what that
      * does to their licenses, from the real change rolled back.
      * @throws invalidRequest with the rule's position and reason when it does not parse

@@ -146,7 +146,7 @@ const auditCount = async (): Promise<number> =>
   (await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_log WHERE tenant_id = ${tenant.tenantId}`.execute(t.handle.db)).rows[0]?.n ?? 0;
 
 /** POST routes that change nothing (dry runs): they must leave no audit row, checked below. */
-const DRY_RUNS = new Set(['POST /admin/groups/:id/licenses/preview', 'POST /admin/groups/:id/rule/preview']);
+const DRY_RUNS = new Set(['POST /admin/groups/:id/licenses/preview', 'POST /admin/groups/:id/rule/preview', 'POST /admin/groups/:id/members/preview']);
 
 const mutating = (): DeclaredRoute[] =>
   t.app.declaredRoutes.filter((route) => !route.public && ['POST', 'PATCH', 'PUT', 'DELETE'].includes(route.method) && !DRY_RUNS.has(`${route.method} ${route.url}`));
@@ -191,11 +191,14 @@ describe('audit coverage', () => {
 
   it('dry runs leave no audit entry', async () => {
     const groupId = await newGroup([await fresh('previewed')]);
+    const joining = await fresh('joining');
     const before = await auditCount();
     const license = await t.inject({ method: 'POST', url: `/admin/groups/${groupId}/licenses/preview`, tenant: tenant.tenantId, payload: { addLicenses: [{ skuId: FLEET.standard, disabledPlans: [] }], removeLicenses: [] } });
     expect(license.statusCode, license.body).toBe(200);
     const rule = await t.inject({ method: 'POST', url: `/admin/groups/${groupId}/rule/preview`, tenant: tenant.tenantId, payload: { membershipRule: 'user.department -eq "Sales"' } });
     expect(rule.statusCode, rule.body).toBe(200);
+    const members = await t.inject({ method: 'POST', url: `/admin/groups/${groupId}/members/preview`, tenant: tenant.tenantId, payload: { add: [joining] } });
+    expect(members.statusCode, members.body).toBe(200);
     expect(await auditCount()).toBe(before);
   });
 

@@ -172,6 +172,14 @@ describe('dry runs', () => {
     // Nothing changed: Anna keeps her license, Bram has none, the rule is the old one.
     expect(await seatsOf(anna)).toEqual([FLEET.standard]);
     expect(await seatsOf(bram)).toEqual([]);
+    // A membership change previewed on a static group: joining takes a seat, nothing changes.
+    const team = await createGroup({ displayName: 'Team' });
+    await licenseGroup(team, MS.e3);
+    const joining = await call('POST', `/admin/groups/${team}/members/preview`, { add: [bram] });
+    expect(joining.statusCode, joining.body).toBe(200);
+    expect(joining.json()).toMatchObject({ seatDeltas: [{ skuId: MS.e3, delta: 1 }], succeeded: 1, failed: 0 });
+    expect(await seatsOf(bram)).toEqual([]);
+    expect((await call('POST', `/admin/groups/${team}/members/preview`, { add: ['00000000-0000-4000-8000-000000000009'] })).statusCode).toBe(404);
     const broken = await call('POST', `/admin/groups/${sales}/rule/preview`, { membershipRule: 'user.department -eq' });
     expect(broken.statusCode).toBe(400);
     expect(broken.json<{ error: { message: string } }>().error.message).toMatch(/position/);

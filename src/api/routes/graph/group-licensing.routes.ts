@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { GroupIdParamsSchema, GroupLicenseParamsSchema, GroupLicenseSettingsSchema, MembersWithLicenseErrorsQuerySchema, MembershipRulePreviewSchema } from '../../../contracts/group-licensing.js';
+import { GroupIdParamsSchema, GroupLicenseParamsSchema, GroupLicenseSettingsSchema, MembersWithLicenseErrorsQuerySchema, MembershipChangePreviewSchema, MembershipRulePreviewSchema } from '../../../contracts/group-licensing.js';
 import { AssignLicenseRequestSchema } from '../../../contracts/licensing.js';
 import { UserKeyParamsSchema } from '../../../contracts/users.js';
 import { presentUser } from '../../presenters/user.presenter.js';
@@ -80,5 +80,11 @@ export function groupLicensingRoutes(app: FastifyInstance, { services, urls }: R
     '/admin/groups/:id/rule/preview',
     { config: { action: 'groups.manage' }, schema: { params: GroupIdParamsSchema, body: MembershipRulePreviewSchema, tags: ['admin: groups'], summary: 'Dry run of a membership rule: who joins and leaves, and what it does to their licenses' } },
     async (request) => services.groupLicensing.previewMembershipRule(request.context, request.params.id, request.body.membershipRule),
+  );
+
+  api.post(
+    '/admin/groups/:id/members/preview',
+    { config: { action: 'groupMembers.manage' }, schema: { params: GroupIdParamsSchema, body: MembershipChangePreviewSchema, tags: ['admin: groups'], summary: 'Dry run of a membership change: what joining and leaving do to licenses' } },
+    async (request) => services.groupLicensing.previewMembershipChange(request.context, request.params.id, request.body),
   );
 }
