@@ -31,6 +31,8 @@ export interface ProductOverview {
   /** Seats held beyond what is assignable (a billing reduction or lifecycle change did it). */
   overAssignedBy: number;
   selfServiceUnits: number;
+  /** Group members waiting for a seat (CountViolation), and those of them on a waitlist that fills itself. */
+  waitingForSeat: { waiting: number; waitlisted: number };
   subscriptions: SubscriptionRecord[];
 }
 
@@ -137,10 +139,11 @@ export function createLicenseAdminService(deps: ServiceDeps) {
     /** Billing > Licenses: every product the tenant has, with counts summed over subscriptions. */
     async overview(context: RequestContext): Promise<ProductOverview[]> {
       const repos = tenantRepositories(deps.db, context);
-      const [catalogue, subscriptions, counters] = await Promise.all([
+      const [catalogue, subscriptions, counters, waiting] = await Promise.all([
         loadTenantCatalogue(deps.microsoftCatalogue, repos),
         repos.subscriptions.list(),
         repos.subscriptions.listSeatCounters(),
+        repos.groupLicensing.waitingPerSku(),
       ]);
       return [...counters]
         .map(([skuId, assigned]) => {
@@ -159,6 +162,7 @@ export function createLicenseAdminService(deps: ServiceDeps) {
             total,
             overAssignedBy: Math.max(0, assigned - total),
             selfServiceUnits,
+            waitingForSeat: waiting.get(skuId) ?? { waiting: 0, waitlisted: 0 },
             subscriptions: ofSku,
           };
         })

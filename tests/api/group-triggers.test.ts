@@ -89,6 +89,9 @@ describe('membership triggers', () => {
     await call('POST', `/v1.0/groups/${crowd}/members/$ref`, ref(first));
     await call('POST', `/v1.0/groups/${crowd}/members/$ref`, ref(second));
     expect(await stateOf(second, crowd)).toEqual({ state: 'Error', error: 'CountViolation' });
+    // The product page says where the next free seat goes.
+    const products = await call('GET', '/admin/licenses');
+    expect(products.json<{ value: { skuId: string; waitingForSeat: unknown }[] }>().value.find((product) => product.skuId === MS.e5)?.waitingForSeat).toEqual({ waiting: 1, waitlisted: 1 });
     expect((await call('DELETE', `/v1.0/users/${first}`)).statusCode).toBe(204);
     expect(await seatsOf(second)).toEqual([MS.e5]);
     expect((await call('POST', `/v1.0/directory/deletedItems/${first}/restore`)).statusCode).toBe(200);

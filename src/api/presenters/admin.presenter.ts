@@ -31,6 +31,7 @@ export const presentProductOverview = (product: ProductOverview) => ({
   total: product.total,
   overAssignedBy: product.overAssignedBy,
   selfServiceUnits: product.selfServiceUnits,
+  waitingForSeat: product.waitingForSeat,
   subscriptions: product.subscriptions.map(presentSubscriptionSummary),
 });
 

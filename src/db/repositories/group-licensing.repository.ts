@@ -331,6 +331,18 @@ export function createGroupLicensingRepository(db: Kysely<Database>, tenantId: s
       return row.n;
     },
 
+    /** Per SKU, the members waiting in CountViolation through a group license (with the waitlist on or not). */
+    async waitingPerSku(): Promise<Map<string, { waiting: number; waitlisted: number }>> {
+      const rows = await sql<{ sku_id: string; waiting: number; waitlisted: number }>`
+        SELECT a.sku_id, count(DISTINCT a.user_id)::int AS waiting,
+               count(DISTINCT a.user_id) FILTER (WHERE l.waitlist)::int AS waitlisted
+        FROM license_assignment a
+        JOIN group_license l ON l.tenant_id = a.tenant_id AND l.group_id = a.source_id AND l.sku_id = a.sku_id
+        WHERE a.tenant_id = ${tenantId} AND a.state = 'Error' AND a.error = 'CountViolation'
+        GROUP BY a.sku_id`.execute(db);
+      return new Map(rows.rows.map((row) => [row.sku_id, { waiting: row.waiting, waitlisted: row.waitlisted }]));
+    },
+
     /** Users waiting for a seat of one of these SKUs through a group license with the waitlist on, earliest first. */
     async waitlisted(skuIds: readonly string[], limit: number): Promise<string[]> {
       if (skuIds.length === 0 || limit <= 0) {
