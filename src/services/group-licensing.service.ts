@@ -176,8 +176,8 @@ export function createGroupLicensingService(deps: ServiceDeps) {
     validateGroupLicenses(after, catalogue, owned);
 
     const members = await repos.groupLicensing.userMembersInOrder(groupId);
-    const memberUsers = await repos.users.findActiveMany(members.map((member) => member.userId));
-    const authorized = add.length > 0 ? await authorizeLicenseChange(allowed, repos, memberUsers) : allowed;
+    // Only an added license is checked against its targets (a removal needs no read of the members).
+    const authorized = add.length > 0 ? await authorizeLicenseChange(allowed, repos, await repos.users.findActiveLicenseTargets(members.map((member) => member.userId))) : allowed;
     const at = deps.clock.now();
     await repos.groupLicensing.deleteGrants(groupId, remove);
     await repos.groupLicensing.upsertGrants(groupId, add.map((license) => ({ ...license, waitlist: current.find((grant) => grant.skuId === license.skuId)?.waitlist ?? false })), at);

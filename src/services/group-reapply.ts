@@ -23,15 +23,25 @@ export interface ReapplyResult {
  */
 export async function reapplyGroupLicensing(deps: ServiceDeps, repos: Repositories, trx: Kysely<Database>, userIds: readonly string[]): Promise<ReapplyResult> {
   const catalogue = await loadTenantCatalogue(deps.microsoftCatalogue, repos);
-  const active = (await repos.users.findActiveMany([...new Set(userIds)])).map((user) => user.userId).sort();
+  const candidates = [...new Set(userIds)].sort();
   const empty: GroupLicensingPlan = { upserts: [], removals: [], seatsTaken: [], seatsFreed: [], outcomes: [], changedUsers: [] };
-  if (active.length === 0) {
+  if (candidates.length === 0) {
     return { plan: empty, catalogue };
   }
-  const memberships = await repos.groupLicensing.licensedMembershipsOf(active);
+  // The users are read once, by the lock: the active ones come back locked, the others (deleted,
+  // unknown) are skipped. The SKUs to lock first are those of every candidate's groups (a deleted
+  // user's groups add a lock at most, never a row).
+  const memberships = await repos.groupLicensing.licensedMembershipsOf(candidates);
   const grants = await repos.groupLicensing.grantsOf([...new Set([...memberships.values()].flat().map((membership) => membership.groupId))]);
   const grantSkus = [...new Set([...grants.values()].flat().map((grant) => grant.skuId))];
-  const { users, assignments, counters } = await lockUsersAndSkus(repos, active, grantSkus);
+  const locked = await lockUsersAndSkus(repos, candidates, grantSkus, { skipMissing: true });
+  const { users, counters } = locked;
+  if (users.length === 0) {
+    return { plan: empty, catalogue };
+  }
+  const active = users.map((user) => user.userId);
+  const activeSet = new Set(active);
+  const assignments = users.length === candidates.length ? locked.assignments : locked.assignments.filter((assignment) => activeSet.has(assignment.userId));
   const subscriptions = await repos.subscriptions.listForSkus([...counters.keys()]);
   const seats = await repos.assignments.listSeats(active);
   const tenant = await createTenantDirectory(trx).findById(repos.tenantId);

@@ -1,8 +1,8 @@
 import { authorize } from '../domain/authorization.js';
 import { INSUFFICIENT_PRIVILEGES, requireAllowed, type RequestContext } from '../domain/context.js';
 import { AppError } from '../domain/errors.js';
-import type { DirectoryUser } from '../domain/user.js';
 import type { Repositories } from '../db/repositories/index.js';
+import type { LicenseTarget } from '../db/repositories/user.repository.js';
 
 /**
  * The target-level check of a license change, run with the loaded (locked) users before anything
@@ -12,7 +12,7 @@ import type { Repositories } from '../db/repositories/index.js';
  * Returns the context with the role or permission that allowed it (for the audit rows).
  * @throws forbidden with one detail per refused user (target: its userPrincipalName).
  */
-export async function authorizeLicenseChange(context: RequestContext, repos: Repositories, users: readonly DirectoryUser[]): Promise<RequestContext> {
+export async function authorizeLicenseChange(context: RequestContext, repos: Repositories, users: readonly LicenseTarget[]): Promise<RequestContext> {
   const authorized = requireAllowed(context, { action: 'licenses.assign' });
   const [roles, settings] = await Promise.all([repos.users.rolesOf(users.map((user) => user.userId)), repos.settings.get()]);
   const refusals = users.flatMap((user) => {

@@ -52,22 +52,24 @@ export async function requireAnotherGlobalAdmin(
  * Takes the locks of a license change in the order above: the SKU counters (by skuId), then
  * the users (by id). The SKUs are those the caller names plus those the users hold; when a
  * concurrent change gave a user another SKU between the read and the lock, it reads again.
+ * A user that is not there (or, unless `deleted`, soft-deleted) is a 404, or with `skipMissing`
+ * left out of `users` (whose assignments may still be in `assignments`).
  */
 export async function lockUsersAndSkus(
   repos: Repositories,
   userIds: readonly string[],
   skuIds: readonly string[],
-  options: { deleted?: boolean } = {},
+  options: { deleted?: boolean; skipMissing?: boolean } = {},
 ): Promise<{ users: DirectoryUser[]; assignments: UserAssignment[]; counters: Map<string, number> }> {
   for (;;) {
-    const held = await repos.assignments.listForUsers(userIds);
-    const wanted = [...new Set([...skuIds.map((id) => id.toLowerCase()), ...held.map((assignment) => assignment.skuId)])].sort();
+    const held = await repos.assignments.skusHeldBy(userIds);
+    const wanted = [...new Set([...skuIds.map((id) => id.toLowerCase()), ...held])].sort();
     const counters = await repos.subscriptions.lockSkus(wanted);
     // A restore locks soft-deleted users (against the purge job); everything else active ones.
     const users = options.deleted ? await repos.users.lockDeletedMany(userIds) : await repos.users.lockActiveMany(userIds);
     const locked = new Set(users.map((user) => user.userId));
     const missing = userIds.find((userId) => !locked.has(userId));
-    if (missing !== undefined) {
+    if (missing !== undefined && !options.skipMissing) {
       throw notFound(missing);
     }
     const assignments = await repos.assignments.listForUsers(userIds);

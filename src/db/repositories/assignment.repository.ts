@@ -54,18 +54,34 @@ export function createAssignmentRepository(db: Kysely<Database>, tenantId: strin
       }));
     },
 
+    /** The distinct SKUs these users have an assignment of (from any source, in any state). */
+    async skusHeldBy(userIds: readonly string[]): Promise<string[]> {
+      if (userIds.length === 0) {
+        return [];
+      }
+      const rows = await db
+        .selectFrom('license_assignment')
+        .select('sku_id')
+        .distinct()
+        .where('tenant_id', '=', tenantId)
+        .where('user_id', '=', anyUuid(userIds))
+        .execute();
+      return rows.map((row) => row.sku_id);
+    },
+
     /** Inserts assignments or replaces their disabledPlans (and makes them Active). */
     async upsert(writes: readonly AssignmentWrite[], at: Date): Promise<void> {
       if (writes.length === 0) {
         return;
       }
+      const { sets, index } = disabledPlanSets(writes);
       await sql`
         INSERT INTO license_assignment (tenant_id, user_id, sku_id, source_id, disabled_plans, state, error, assigned_at, updated_at)
-        SELECT ${tenantId}, w.user_id, w.sku_id, w.source_id,
-               COALESCE((SELECT array_agg(p::uuid ORDER BY p) FROM jsonb_array_elements_text(w.disabled_plans) p), '{}'),
-               COALESCE(w.state, 'Active'), w.error, ${at}, ${at}
-        FROM jsonb_to_recordset(${JSON.stringify(writes.map((write) => ({ ...toJsonRow(write), state: write.state ?? 'Active', error: write.error ?? null })))}::jsonb)
-             AS w(user_id uuid, sku_id uuid, source_id uuid, disabled_plans jsonb, state text, error text)
+        SELECT ${tenantId}, w.user_id, w.sku_id, w.source_id, sets.disabled_plans, COALESCE(w.state, 'Active'), w.error, ${at}, ${at}
+        FROM unnest(${writes.map((w) => w.userId)}::uuid[], ${writes.map((w) => w.skuId)}::uuid[], ${writes.map((w) => w.sourceId)}::uuid[], ${index}::int[],
+                    ${writes.map((w) => w.state ?? 'Active')}::text[], ${writes.map((w) => w.error ?? null)}::text[])
+             AS w(user_id, sku_id, source_id, set_ordinal, state, error)
+        JOIN (${disabledPlansSetsSql(sets)}) AS sets ON sets.ordinal = w.set_ordinal
         ON CONFLICT (tenant_id, user_id, sku_id, source_id) DO UPDATE
           SET disabled_plans = EXCLUDED.disabled_plans, state = EXCLUDED.state, error = EXCLUDED.error, updated_at = EXCLUDED.updated_at`.execute(db);
     },
@@ -136,12 +152,13 @@ export function createAssignmentRepository(db: Kysely<Database>, tenantId: strin
       if (opened.length === 0) {
         return;
       }
+      const { sets, index } = disabledPlanSets(opened);
       await sql`
         INSERT INTO assignment_history (tenant_id, user_id, sku_id, source_id, disabled_plans, valid_from)
-        SELECT ${tenantId}, w.user_id, w.sku_id, w.source_id,
-               COALESCE((SELECT array_agg(p::uuid ORDER BY p) FROM jsonb_array_elements_text(w.disabled_plans) p), '{}'), ${at}
-        FROM jsonb_to_recordset(${JSON.stringify(opened.map(toJsonRow))}::jsonb)
-             AS w(user_id uuid, sku_id uuid, source_id uuid, disabled_plans jsonb)`.execute(db);
+        SELECT ${tenantId}, w.user_id, w.sku_id, w.source_id, sets.disabled_plans, ${at}
+        FROM unnest(${opened.map((c) => c.userId)}::uuid[], ${opened.map((c) => c.skuId)}::uuid[], ${opened.map((c) => c.sourceId)}::uuid[], ${index}::int[])
+             AS w(user_id, sku_id, source_id, set_ordinal)
+        JOIN (${disabledPlansSetsSql(sets)}) AS sets ON sets.ordinal = w.set_ordinal`.execute(db);
     },
 
     /**
@@ -186,12 +203,32 @@ export interface HolderAt {
   sources: { sourceId: string; disabledPlans: string[] }[];
 }
 
-// uuid[][] of ragged lengths cannot travel as one array parameter; a jsonb recordset can.
-const toJsonRow = (write: { userId: string; skuId: string; sourceId: string; disabledPlans: readonly string[] | null }) => ({
-  user_id: write.userId,
-  sku_id: write.skuId,
-  source_id: write.sourceId,
-  disabled_plans: write.disabledPlans ?? [],
-});
+/**
+ * uuid[][] of ragged lengths cannot travel as one array parameter, and one JSON recordset of every
+ * row is slow to parse for a large group; so rows travel as typed parallel arrays (unnest) and each
+ * row's disabledPlans as the 1-based ordinal of its set among the batch's distinct sets (a group
+ * change has a handful), which travel as one small JSON array.
+ */
+function disabledPlanSets(rows: readonly { disabledPlans: readonly string[] | null }[]): { sets: (readonly string[])[]; index: number[] } {
+  const ordinals = new Map<string, number>();
+  const sets: (readonly string[])[] = [];
+  const index = rows.map((row) => {
+    const plans = row.disabledPlans ?? [];
+    const key = JSON.stringify(plans);
+    let ordinal = ordinals.get(key);
+    if (ordinal === undefined) {
+      sets.push(plans);
+      ordinal = sets.length;
+      ordinals.set(key, ordinal);
+    }
+    return ordinal;
+  });
+  return { sets, index };
+}
+
+/** The distinct sets as rows (ordinal, disabled_plans uuid[] in order). */
+const disabledPlansSetsSql = (sets: readonly (readonly string[])[]) => sql`
+  SELECT s.ordinal::int AS ordinal, COALESCE((SELECT array_agg(p::uuid ORDER BY p) FROM jsonb_array_elements_text(s.plans) p), '{}') AS disabled_plans
+  FROM jsonb_array_elements(${JSON.stringify(sets)}::jsonb) WITH ORDINALITY AS s(plans, ordinal)`;
 
 export type AssignmentRepository = ReturnType<typeof createAssignmentRepository>;

@@ -26,6 +26,9 @@ const userColumns = [
   'license_version',
 ] as const;
 
+/** A user as a license change's authorization sees it. */
+export type LicenseTarget = Pick<DirectoryUser, 'userId' | 'userPrincipalName' | 'userType'>;
+
 type UserRow = Pick<Selectable<DirectoryUserTable>, (typeof userColumns)[number]>;
 
 export const toDirectoryUser = (row: UserRow): DirectoryUser => ({
@@ -108,6 +111,21 @@ export function createUserRepository(db: Kysely<Database>, tenantId: string) {
         .forUpdate()
         .execute();
       return rows.map(toDirectoryUser);
+    },
+
+    /** What a license change's authorization reads of its targets (a narrow read for a large group). */
+    async findActiveLicenseTargets(userIds: readonly string[]): Promise<LicenseTarget[]> {
+      if (userIds.length === 0) {
+        return [];
+      }
+      const rows = await db
+        .selectFrom('directory_user')
+        .select(['user_id', 'user_principal_name', 'user_type'])
+        .where('tenant_id', '=', tenantId)
+        .where('deleted_at', 'is', null)
+        .where('user_id', '=', anyUuid(userIds))
+        .execute();
+      return rows.map((row) => ({ userId: row.user_id, userPrincipalName: row.user_principal_name, userType: row.user_type }));
     },
 
     async findActiveMany(userIds: readonly string[]): Promise<DirectoryUser[]> {
