@@ -4,7 +4,7 @@ import type { Catalogue } from '../domain/catalogue.js';
 import { requireAllowed, type RequestContext } from '../domain/context.js';
 import { AppError, notFound, orNotFound, type ErrorDetail } from '../domain/errors.js';
 import type { GroupLicensingPlan } from '../domain/group-licensing.js';
-import { matchesRule, parseMembershipRule } from '../domain/dynamic-rule.js';
+import { parseMembershipRule } from '../domain/dynamic-rule.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { findRuleViolations } from '../domain/assignment.js';
@@ -16,6 +16,7 @@ import type { ServiceDeps } from './deps.js';
 import { authorizeLicenseChange } from './license-authorization.js';
 import { loadLicensedUsers, type LicensedUser } from './licensing.service.js';
 import { fillWaitlist, reapplyGroupLicensing } from './group-reapply.js';
+import { ruleMembershipChange } from './group-triggers.js';
 import { inRolledBackTransaction, inTenantTransaction, tenantRepositories } from './transaction.js';
 
 /**
@@ -259,11 +260,7 @@ export function createGroupLicensingService(deps: ServiceDeps) {
         if (group === undefined) {
           throw notFound(groupId);
         }
-        const matching = new Set((await repos.groupLicensing.activeUsersForRules()).filter((user) => matchesRule(rule, user)).map((user) => user.userId));
-        const current = await repos.groupLicensing.userMemberIds(groupId);
-        const active = new Set((await repos.users.findActiveMany(current)).map((user) => user.userId));
-        const joining = [...matching].filter((userId) => !current.includes(userId)).sort();
-        const leaving = current.filter((userId) => active.has(userId) && !matching.has(userId)).sort();
+        const { joining, leaving } = await ruleMembershipChange(repos, groupId, rule);
         await repos.groupLicensing.addUserMembers(groupId, joining, deps.clock.now());
         await repos.groupLicensing.removeUserMembers(groupId, leaving);
         const { plan } = await reapplyGroupLicensing(deps, repos, trx, [...joining, ...leaving]);

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { RequestContext } from '../domain/context.js';
-import { matchesRule, parseMembershipRule, ruleProperties, type MembershipRuleProperty } from '../domain/dynamic-rule.js';
+import { matchesRule, parseMembershipRule, ruleProperties, type MembershipRule, type MembershipRuleProperty } from '../domain/dynamic-rule.js';
 import type { Repositories } from '../db/repositories/index.js';
 import type { Database } from '../db/schema.js';
 import type { ServiceDeps } from './deps.js';
@@ -55,15 +55,24 @@ export async function syncDynamicGroup(
   if (group.membershipRule === null || group.processing !== 'On') {
     return { added: 0, removed: 0 };
   }
-  const rule = parseMembershipRule(group.membershipRule);
-  const matching = new Set((await repos.groupLicensing.activeUsersForRules()).filter((user) => matchesRule(rule, user)).map((user) => user.userId));
-  const current = new Set(await repos.groupLicensing.userMemberIds(group.groupId));
-  const added = [...matching].filter((userId) => !current.has(userId)).sort();
-  // Soft-deleted members stay (a restore brings them back, as in Entra); they are not in `matching`.
-  const active = new Set((await repos.users.findActiveMany([...current])).map((user) => user.userId));
-  const removed = [...current].filter((userId) => active.has(userId) && !matching.has(userId)).sort();
-  await writeRuleMembership(deps, repos, trx, context, group, added, removed);
-  return { added: added.length, removed: removed.length };
+  const { joining, leaving } = await ruleMembershipChange(repos, group.groupId, parseMembershipRule(group.membershipRule));
+  await writeRuleMembership(deps, repos, trx, context, group, joining, leaving);
+  return { added: joining.length, removed: leaving.length };
+}
+
+/**
+ * Who a rule would add to a group (active users who match and are not members) and remove
+ * (active members who do not match). Soft-deleted members stay: a restore brings them back, as in Entra.
+ */
+export async function ruleMembershipChange(repos: Repositories, groupId: string, rule: MembershipRule): Promise<{ joining: string[]; leaving: string[] }> {
+  const matching = new Set((await repos.users.listActive()).filter((user) => matchesRule(rule, user)).map((user) => user.userId));
+  const current = await repos.groupLicensing.userMemberIds(groupId);
+  const members = new Set(current);
+  const active = new Set((await repos.users.findActiveMany(current)).map((user) => user.userId));
+  return {
+    joining: [...matching].filter((userId) => !members.has(userId)).sort(),
+    leaving: current.filter((userId) => active.has(userId) && !matching.has(userId)).sort(),
+  };
 }
 
 /**

@@ -1,5 +1,4 @@
 import { sql, type Kysely } from 'kysely';
-import type { MembershipRuleUser } from '../../domain/dynamic-rule.js';
 import type { GroupGrant, LicensedMembership } from '../../domain/group-licensing.js';
 import { anyUuid } from '../any-uuid.js';
 import type { Database } from '../schema.js';
@@ -182,31 +181,6 @@ export function createGroupLicensingRepository(db: Kysely<Database>, tenantId: s
         .orderBy('group_id')
         .execute();
       return rows.map((row) => ({ groupId: row.group_id, displayName: row.display_name, membershipRule: row.membership_rule ?? '' }));
-    },
-
-    /** Every active user with the properties membership rules read (the group-side trigger evaluates them all). */
-    async activeUsersForRules(): Promise<({ userId: string } & MembershipRuleUser)[]> {
-      const rows = await db
-        .selectFrom('directory_user')
-        .select(['user_id', 'user_principal_name', 'display_name', 'mail', 'mail_nickname', 'given_name', 'surname', 'job_title', 'department', 'usage_location', 'user_type', 'account_enabled'])
-        .where('tenant_id', '=', tenantId)
-        .where('deleted_at', 'is', null)
-        .orderBy('user_id')
-        .execute();
-      return rows.map((row) => ({
-        userId: row.user_id,
-        userPrincipalName: row.user_principal_name,
-        displayName: row.display_name,
-        mail: row.mail,
-        mailNickname: row.mail_nickname,
-        givenName: row.given_name,
-        surname: row.surname,
-        jobTitle: row.job_title,
-        department: row.department,
-        usageLocation: row.usage_location,
-        userType: row.user_type,
-        accountEnabled: row.account_enabled,
-      }));
     },
 
     /** User members of a group (every one, active or soft-deleted). */

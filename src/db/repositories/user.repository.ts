@@ -128,6 +128,11 @@ export function createUserRepository(db: Kysely<Database>, tenantId: string) {
       return rows.map((row) => ({ userId: row.user_id, userPrincipalName: row.user_principal_name, userType: row.user_type }));
     },
 
+    /** Every active user of the tenant (a membership rule is evaluated over all of them). */
+    async listActive(): Promise<DirectoryUser[]> {
+      return (await users().where('deleted_at', 'is', null).orderBy('user_id').execute()).map(toDirectoryUser);
+    },
+
     async findActiveMany(userIds: readonly string[]): Promise<DirectoryUser[]> {
       if (userIds.length === 0) {
         return [];
