@@ -4,6 +4,7 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely/migrati
 import * as initial from './migrations/0001-initial.js';
 import * as identity from './migrations/0002-identity.js';
 import * as groups from './migrations/0003-groups.js';
+import * as lifecycle from './migrations/0004-lifecycle.js';
 
 /**
  * Migrations are listed here explicitly (not read from disk) so the same list runs under tsx, in
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-identity': identity,
   '0003-groups': groups,
+  '0004-lifecycle': lifecycle,
 };
 
 const provider: MigrationProvider = {

@@ -38,6 +38,7 @@ export interface DirectoryUserTable {
   created_at: Timestamp;
   deleted_at: Timestamp | null;
   license_version: Generated<number>;
+  last_sign_in_at: Timestamp | null;
 }
 
 export interface CatalogueSkuTable {
@@ -88,6 +89,18 @@ export interface SubscriptionTable {
   purchased_by_user_id: string | null;
   created_at: Timestamp;
   next_lifecycle_at: Timestamp | null;
+  term_start_at: Timestamp;
+  term_end_at: Timestamp | null;
+  recurring_billing: Generated<boolean>;
+  cancellation_window_days: Generated<number>;
+  warning_days: Generated<number>;
+  suspended_days: Generated<number>;
+  trial_extended: Generated<boolean>;
+  refund_eligible: Generated<boolean>;
+  cancelled_at: Timestamp | null;
+  status_changed_at: Timestamp;
+  lifecycle_cause: string | null;
+  over_assigned_since: Timestamp | null;
 }
 
 export interface SkuSeatTable {
@@ -275,6 +288,85 @@ export interface GroupLicenseJobTable {
   updated_at: Timestamp;
 }
 
+export interface ProductSettingTable {
+  tenant_id: string;
+  sku_id: string;
+  self_service_policy: Generated<'allow' | 'trialsOnly' | 'deny'>;
+  low_seat_threshold: number | null;
+  low_seat_alerted_at: Timestamp | null;
+  inactivity_days: Generated<number>;
+  updated_at: Timestamp;
+}
+
+export interface UserDataTable {
+  tenant_id: string;
+  user_id: string;
+  data_class: 'mailbox' | 'files';
+  state: 'Licensed' | 'Unlicensed' | 'Grace' | 'Retained' | 'Inactive' | 'Purged';
+  since: Timestamp;
+  grace_until: Timestamp | null;
+  last_sku_id: string | null;
+}
+
+export interface DataHoldTable {
+  tenant_id: string;
+  hold_id: string;
+  kind: 'litigationHold' | 'retentionPolicy';
+  user_id: string | null;
+  data_classes: string[];
+  name: string;
+  created_at: Timestamp;
+}
+
+export interface EventOutboxTable {
+  tenant_id: string;
+  event_id: string;
+  sequence: ColumnType<string, never, never>;
+  type: string;
+  occurred_at: Timestamp;
+  payload: ColumnType<unknown, string, string>;
+}
+
+export interface WebhookTable {
+  tenant_id: string;
+  webhook_id: string;
+  url: string;
+  event_types: string[];
+  description: string | null;
+  signing_secret: string;
+  enabled: Generated<boolean>;
+  created_at: Timestamp;
+}
+
+export interface WebhookDeliveryTable {
+  tenant_id: string;
+  delivery_id: string;
+  webhook_id: string;
+  event_id: string;
+  state: 'pending' | 'delivered' | 'failed';
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp | null;
+  created_at: Timestamp;
+  delivered_at: Timestamp | null;
+}
+
+export interface WebhookAttemptTable {
+  tenant_id: string;
+  attempt_id: string;
+  delivery_id: string;
+  attempted_at: Timestamp;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+}
+
+export interface PlanActivityTable {
+  tenant_id: string;
+  user_id: string;
+  service_plan_id: string;
+  last_active_at: Timestamp;
+}
+
 export interface Database {
   tenant: TenantTable;
   tenant_domain: TenantDomainTable;
@@ -301,4 +393,12 @@ export interface Database {
   group_member: GroupMemberTable;
   group_license: GroupLicenseTable;
   group_license_job: GroupLicenseJobTable;
+  product_setting: ProductSettingTable;
+  user_data: UserDataTable;
+  data_hold: DataHoldTable;
+  event_outbox: EventOutboxTable;
+  webhook: WebhookTable;
+  webhook_delivery: WebhookDeliveryTable;
+  webhook_attempt: WebhookAttemptTable;
+  plan_activity: PlanActivityTable;
 }

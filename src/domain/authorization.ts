@@ -43,6 +43,10 @@ export const APP_PERMISSIONS = [
   'Allot.Subscriptions.Read.All',
   'Allot.Subscriptions.ReadWrite.All',
   'Allot.Catalogue.ReadWrite.All',
+  'Allot.DataLifecycle.Read.All',
+  'Allot.DataLifecycle.ReadWrite.All',
+  'Allot.Webhooks.ReadWrite.All',
+  'Allot.Activity.ReadWrite.All',
 ] as const;
 
 export type AppPermission = (typeof APP_PERMISSIONS)[number];
@@ -68,6 +72,15 @@ export type Action =
   | 'licenses.assign'
   | 'subscriptions.read'
   | 'subscriptions.manage'
+  /** Self-service purchase policy per product (Global Administrator only, as in Microsoft 365). */
+  | 'selfService.policy'
+  /** Users' data records (grace, retained, purged), holds and retention policies. */
+  | 'data.read'
+  | 'data.manage'
+  | 'webhooks.read'
+  | 'webhooks.manage'
+  /** Product backends report users' last activity per service plan (reclaim unused seats). */
+  | 'activity.report'
   | 'catalogue.read'
   | 'catalogue.manage'
   | 'roles.read'
@@ -78,7 +91,19 @@ export type Action =
   /** Any signed-in admin or app: the route authorizes its parts itself ($batch, /me). */
   | 'authenticated';
 
-const READ_ACTIONS: readonly Action[] = ['organization.read', 'users.read', 'groups.read', 'licenses.read', 'subscriptions.read', 'catalogue.read', 'roles.read', 'apps.read', 'audit.read'];
+const READ_ACTIONS: readonly Action[] = [
+  'organization.read',
+  'users.read',
+  'groups.read',
+  'licenses.read',
+  'subscriptions.read',
+  'catalogue.read',
+  'roles.read',
+  'apps.read',
+  'audit.read',
+  'data.read',
+  'webhooks.read',
+];
 
 /** Reads every admin role grants: Entra's admin roles include Directory Readers. */
 const DIRECTORY_READS: readonly Action[] = ['organization.read', 'users.read', 'groups.read', 'licenses.read', 'subscriptions.read', 'catalogue.read', 'roles.read'];
@@ -96,6 +121,10 @@ const ALL_ACTIONS: readonly Action[] = [
   'groupMembers.manage',
   'licenses.assign',
   'subscriptions.manage',
+  'selfService.policy',
+  'data.manage',
+  'webhooks.manage',
+  'activity.report',
   'catalogue.manage',
   'roles.manage',
   'apps.manage',
@@ -119,6 +148,8 @@ const ROLE_ACTIONS: Record<RoleName, readonly Action[]> = {
     'groups.manage',
     'groupMembers.manage',
     'licenses.assign',
+    // What a deletion or an unassign does to a user's data is part of deciding it.
+    'data.read',
     'authenticated',
   ],
   'Billing Administrator': [...DIRECTORY_READS, 'subscriptions.manage', 'authenticated'],
@@ -147,6 +178,12 @@ const PERMISSION_ACTIONS: Record<Action, readonly AppPermission[]> = {
   'licenses.assign': ['LicenseAssignment.ReadWrite.All', 'User.ReadWrite.All', 'Directory.ReadWrite.All'],
   'subscriptions.read': ['LicenseAssignment.Read.All', 'LicenseAssignment.ReadWrite.All', 'Organization.Read.All', 'Organization.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All', 'Allot.Subscriptions.Read.All', 'Allot.Subscriptions.ReadWrite.All'],
   'subscriptions.manage': ['Allot.Subscriptions.ReadWrite.All'],
+  'selfService.policy': ['Allot.Subscriptions.ReadWrite.All'],
+  'data.read': ['Allot.DataLifecycle.Read.All', 'Allot.DataLifecycle.ReadWrite.All'],
+  'data.manage': ['Allot.DataLifecycle.ReadWrite.All'],
+  'webhooks.read': ['Allot.Webhooks.ReadWrite.All'],
+  'webhooks.manage': ['Allot.Webhooks.ReadWrite.All'],
+  'activity.report': ['Allot.Activity.ReadWrite.All'],
   'catalogue.read': ['LicenseAssignment.Read.All', 'LicenseAssignment.ReadWrite.All', 'Organization.Read.All', 'Directory.Read.All', 'Allot.Catalogue.ReadWrite.All'],
   'catalogue.manage': ['Allot.Catalogue.ReadWrite.All'],
   'roles.read': ['RoleManagement.Read.Directory', 'RoleManagement.ReadWrite.Directory', 'Directory.Read.All', 'Directory.ReadWrite.All'],

@@ -18,8 +18,39 @@ export interface SubscriptionSeats {
   nextLifecycleAt: Date | null;
 }
 
+/** Why a subscription is in its lifecycle state (docs/LIFECYCLE.md has the table). */
+export type LifecycleCause =
+  | 'termEnd'
+  | 'cancelInWindow'
+  | 'cancelOutsideWindow'
+  | 'seatReduction'
+  | 'takeOver'
+  | 'explicitDelete'
+  | 'trialEnd'
+  | 'reactivated';
+
+/** The term and lifecycle settings of a subscription. */
+export interface SubscriptionLifecycle {
+  /** Start of the current term (creation or last renewal): the cancellation window counts from it. */
+  termStartAt: Date;
+  /** End of the current term; null for a subscription without an end (entered without a term). */
+  termEndAt: Date | null;
+  recurringBilling: boolean;
+  cancellationWindowDays: number;
+  /** Days in Warning (Expired) and in Suspended (Disabled) before the next state. */
+  warningDays: number;
+  suspendedDays: number;
+  trialExtended: boolean;
+  refundEligible: boolean;
+  cancelledAt: Date | null;
+  statusChangedAt: Date;
+  lifecycleCause: LifecycleCause | null;
+  /** A billing system reduced the quantity below what is assigned: 90 days to fix it from here. */
+  overAssignedSince: Date | null;
+}
+
 /** A subscription as the services and presenters see it. */
-export interface SubscriptionRecord extends SubscriptionSeats {
+export interface SubscriptionRecord extends SubscriptionSeats, SubscriptionLifecycle {
   commerceSubscriptionId: string;
   isTrial: boolean;
 }

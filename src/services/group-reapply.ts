@@ -63,7 +63,7 @@ export async function reapplyGroupLicensing(deps: ServiceDeps, repos: Repositori
     defaultUsageLocation: tenant?.defaultUsageLocation ?? null,
     seats: seatsBySku(subscriptions, counters, ADMIN_POOL),
   });
-  await writeGroupPlan({ repos, plan, subscriptions, catalogue, at: deps.clock.now() });
+  await writeGroupPlan({ repos, plan, subscriptions, catalogue, at: deps.clock.now(), ids: deps.ids });
   return { plan, catalogue };
 }
 

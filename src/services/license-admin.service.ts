@@ -128,7 +128,7 @@ export async function applyBulkChange(deps: ServiceDeps, context: RequestContext
     throw bulkRefusal(plan);
   }
   const at = deps.clock.now();
-  await writeDirectPlans({ repos, plans: plan.plans, subscriptions, pool: ADMIN_POOL, catalogue, at });
+  await writeDirectPlans({ repos, plans: plan.plans, subscriptions, pool: ADMIN_POOL, catalogue, at, ids: deps.ids, cause: 'bulk' });
   await fillWaitlist(deps, repos, trx, authorized, plan.plans.flatMap((change) => change.seatsFreed));
   await repos.audit.record(authorized, auditLicenseChanges(plan, subjects, { bulkMode: input.mode, usersInRequest: userIds.length }), at, deps.ids);
   return { applied: true, plan };

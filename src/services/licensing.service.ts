@@ -65,7 +65,7 @@ export function createLicensingService(deps: ServiceDeps) {
         });
         if (plan.isChange) {
           const at = deps.clock.now();
-          await writeDirectPlans({ repos, plans: [plan], subscriptions, pool, catalogue, at });
+          await writeDirectPlans({ repos, plans: [plan], subscriptions, pool, catalogue, at, ids: deps.ids, cause: 'direct' });
           await fillWaitlist(deps, repos, trx, authorized, plan.seatsFreed);
           await repos.audit.record(
             authorized,

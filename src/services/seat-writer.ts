@@ -8,6 +8,8 @@ import type { SkuSeats } from '../domain/assignment.js';
 import type { Repositories } from '../db/repositories/index.js';
 import type { SeatBinding } from '../db/repositories/assignment.repository.js';
 import type { SubscriptionRecord } from '../db/repositories/subscription.repository.js';
+import type { IdGenerator } from '../domain/ids.js';
+import { recordLicenseEffects, type LicenseChangeCause } from './license-effects.js';
 
 /** Seat numbers per SKU for the pool, from the (locked) subscriptions and counters. */
 export function seatsBySku(subscriptions: readonly SubscriptionRecord[], counters: ReadonlyMap<string, number>, pool: SeatPool): Map<string, SkuSeats> {
@@ -100,6 +102,8 @@ export async function writeDirectPlans(options: {
   pool: SeatPool;
   catalogue: Catalogue;
   at: Date;
+  ids: IdGenerator;
+  cause: Extract<LicenseChangeCause, 'direct' | 'bulk'>;
 }): Promise<void> {
   const { repos, plans, at } = options;
   const changed = plans.filter((plan) => plan.isChange);
@@ -124,6 +128,7 @@ export async function writeDirectPlans(options: {
     at,
   );
   await repos.users.bumpLicenseVersion(changed.map((plan) => plan.userId));
+  await recordLicenseEffects(repos, { changed, cause: options.cause, catalogue: options.catalogue, at, ids: options.ids });
 }
 
 /**
@@ -136,6 +141,7 @@ export async function writeGroupPlan(options: {
   subscriptions: readonly SubscriptionRecord[];
   catalogue: Catalogue;
   at: Date;
+  ids: IdGenerator;
 }): Promise<void> {
   const { repos, plan, at } = options;
   await moveSeats({ ...options, pool: ADMIN_POOL, taken: plan.seatsTaken, freed: plan.seatsFreed });
@@ -152,6 +158,7 @@ export async function writeGroupPlan(options: {
     at,
   );
   await repos.users.bumpLicenseVersion(plan.changedUsers.map((user) => user.userId));
+  await recordLicenseEffects(repos, { changed: plan.changedUsers, cause: 'group', catalogue: options.catalogue, at, ids: options.ids });
 }
 
 export { planDirectChange };

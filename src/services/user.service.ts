@@ -20,6 +20,7 @@ import { loadLicensedUsers, type LicensedUser } from './licensing.service.js';
 import { lockAdminGuard, lockUsersAndSkus, requireAnotherGlobalAdmin } from './locking.js';
 import { inTenantTransaction, tenantRepositories } from './transaction.js';
 import { afterUsersChanged } from './group-triggers.js';
+import { recordLicenseEffects } from './license-effects.js';
 import { fillWaitlist } from './group-reapply.js';
 
 export interface UserListResult {
@@ -301,6 +302,13 @@ export function createUserService(deps: ServiceDeps) {
         await repos.users.setDeletedAt(user.userId, at);
         await fillWaitlist(deps, repos, trx, authorized, released.map((seat) => seat.skuId));
         await repos.users.bumpLicenseVersion([user.userId]);
+        await recordLicenseEffects(repos, {
+          changed: [{ userId: user.userId, before: effectiveLicenses(assignments), after: [] }],
+          cause: 'userDeleted',
+          catalogue: await loadTenantCatalogue(deps.microsoftCatalogue, repos),
+          at,
+          ids: deps.ids,
+        });
         await repos.sessions.deleteForUser(user.userId);
         await repos.audit.record(
           authorized,
@@ -389,6 +397,13 @@ export function createUserService(deps: ServiceDeps) {
         );
         await repos.users.setDeletedAt(userId, null);
         await repos.users.bumpLicenseVersion([userId]);
+        await recordLicenseEffects(repos, {
+          changed: [{ userId, before: [], after: effectiveLicenses(assignments.filter((assignment) => !notRestored.includes(assignment.skuId))) }],
+          cause: 'userRestored',
+          catalogue,
+          at,
+          ids: deps.ids,
+        });
         const names = notRestored.map((skuId) => ({ skuId, displayName: catalogue.findSku(skuId)?.displayName ?? skuId }));
         const roleAssignmentsRestored = (await repos.roleAssignments.list({ principalId: userId })).map((assignment) => ({
           roleAssignmentId: assignment.id,

@@ -5,6 +5,7 @@ import { createAssignmentRepository } from './assignment.repository.js';
 import { createAuditRepository } from './audit.repository.js';
 import { createCatalogueRepository } from './catalogue.repository.js';
 import { createCredentialRepository } from './credential.repository.js';
+import { createEventRepository } from './event.repository.js';
 import { createGroupRepository } from './group.repository.js';
 import { createGroupLicensingRepository } from './group-licensing.repository.js';
 import { createIdempotencyRepository } from './idempotency.repository.js';
@@ -40,6 +41,7 @@ export function createRepositories(db: Kysely<Database>, tenantId: string) {
     signingKeys: createSigningKeyRepository(db, tenantId),
     groups: createGroupRepository(db, tenantId),
     groupLicensing: createGroupLicensingRepository(db, tenantId),
+    events: createEventRepository(db, tenantId),
   };
 }
 

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { SubscriptionRecord, SubscriptionSeats } from '../../domain/seats.js';
+import type { LifecycleCause, SubscriptionLifecycle, SubscriptionRecord, SubscriptionSeats } from '../../domain/seats.js';
 import type { Database, SubscriptionTable } from '../schema.js';
 
 const subscriptionColumns = [
@@ -14,7 +14,21 @@ const subscriptionColumns = [
   'purchased_by_user_id',
   'created_at',
   'next_lifecycle_at',
+  'term_start_at',
+  'term_end_at',
+  'recurring_billing',
+  'cancellation_window_days',
+  'warning_days',
+  'suspended_days',
+  'trial_extended',
+  'refund_eligible',
+  'cancelled_at',
+  'status_changed_at',
+  'lifecycle_cause',
+  'over_assigned_since',
 ] as const;
+
+const dateOrNull = (value: Date | string | null): Date | null => (value === null ? null : new Date(value));
 
 export type { SubscriptionRecord };
 
@@ -29,8 +43,23 @@ const toRecord = (row: Pick<Selectable<SubscriptionTable>, (typeof subscriptionC
   channel: row.channel,
   purchasedByUserId: row.purchased_by_user_id,
   createdAt: new Date(row.created_at),
-  nextLifecycleAt: row.next_lifecycle_at === null ? null : new Date(row.next_lifecycle_at),
+  nextLifecycleAt: dateOrNull(row.next_lifecycle_at),
+  termStartAt: new Date(row.term_start_at),
+  termEndAt: dateOrNull(row.term_end_at),
+  recurringBilling: row.recurring_billing,
+  cancellationWindowDays: row.cancellation_window_days,
+  warningDays: row.warning_days,
+  suspendedDays: row.suspended_days,
+  trialExtended: row.trial_extended,
+  refundEligible: row.refund_eligible,
+  cancelledAt: dateOrNull(row.cancelled_at),
+  statusChangedAt: new Date(row.status_changed_at),
+  lifecycleCause: row.lifecycle_cause as LifecycleCause | null,
+  overAssignedSince: dateOrNull(row.over_assigned_since),
 });
+
+/** The lifecycle columns a transition or an admin action may change. */
+export type SubscriptionChange = Partial<SubscriptionLifecycle & Pick<SubscriptionSeats, 'status' | 'nextLifecycleAt' | 'totalLicenses'> & { isTrial: boolean }>;
 
 export interface NewSubscription {
   subscriptionId: string;
@@ -43,6 +72,11 @@ export interface NewSubscription {
   purchasedByUserId: string | null;
   createdAt: Date;
   nextLifecycleAt: Date | null;
+  termEndAt?: Date | null;
+  recurringBilling?: boolean;
+  cancellationWindowDays?: number;
+  warningDays?: number;
+  suspendedDays?: number;
 }
 
 /**
@@ -118,8 +152,52 @@ export function createSubscriptionRepository(db: Kysely<Database>, tenantId: str
           purchased_by_user_id: subscription.purchasedByUserId,
           created_at: subscription.createdAt,
           next_lifecycle_at: subscription.nextLifecycleAt,
+          term_start_at: subscription.createdAt,
+          status_changed_at: subscription.createdAt,
+          term_end_at: subscription.termEndAt ?? null,
+          ...(subscription.recurringBilling === undefined ? {} : { recurring_billing: subscription.recurringBilling }),
+          ...(subscription.cancellationWindowDays === undefined ? {} : { cancellation_window_days: subscription.cancellationWindowDays }),
+          ...(subscription.warningDays === undefined ? {} : { warning_days: subscription.warningDays }),
+          ...(subscription.suspendedDays === undefined ? {} : { suspended_days: subscription.suspendedDays }),
         })
         .execute();
+    },
+
+    /** Writes lifecycle changes of one subscription (the caller holds its SKU's lock). */
+    async update(subscriptionId: string, change: SubscriptionChange): Promise<void> {
+      const columns: Record<string, unknown> = {};
+      const map: Record<keyof SubscriptionChange, string> = {
+        status: 'status',
+        nextLifecycleAt: 'next_lifecycle_at',
+        totalLicenses: 'total_licenses',
+        isTrial: 'is_trial',
+        termStartAt: 'term_start_at',
+        termEndAt: 'term_end_at',
+        recurringBilling: 'recurring_billing',
+        cancellationWindowDays: 'cancellation_window_days',
+        warningDays: 'warning_days',
+        suspendedDays: 'suspended_days',
+        trialExtended: 'trial_extended',
+        refundEligible: 'refund_eligible',
+        cancelledAt: 'cancelled_at',
+        statusChangedAt: 'status_changed_at',
+        lifecycleCause: 'lifecycle_cause',
+        overAssignedSince: 'over_assigned_since',
+      };
+      for (const [key, value] of Object.entries(change)) {
+        if (value !== undefined) {
+          columns[map[key as keyof SubscriptionChange]] = value;
+        }
+      }
+      if (Object.keys(columns).length === 0) {
+        return;
+      }
+      await db.updateTable('subscription').set(columns).where('tenant_id', '=', tenantId).where('subscription_id', '=', subscriptionId).execute();
+    },
+
+    /** Subscriptions whose next lifecycle date has come (the scheduler's work list). */
+    async listDue(now: Date): Promise<SubscriptionRecord[]> {
+      return (await subscriptions().where('next_lifecycle_at', '<=', now).orderBy('next_lifecycle_at').orderBy('subscription_id').execute()).map(toRecord);
     },
 
     async setTotalLicenses(subscriptionId: string, totalLicenses: number): Promise<void> {

@@ -1,0 +1,35 @@
+import { sql, type Kysely } from 'kysely';
+import type { DomainEvent } from '../../domain/events.js';
+import type { IdGenerator } from '../../domain/ids.js';
+import type { Database } from '../schema.js';
+
+/**
+ * The outbox. `emit` writes the events and, in the same statement, one pending delivery per enabled
+ * webhook subscribed to each event's type, so a delivery exists exactly when its event committed
+ * and nothing is lost when a receiver is down (the delivery worker retries pending rows).
+ */
+export function createEventRepository(db: Kysely<Database>, tenantId: string) {
+  return {
+    async emit(events: readonly DomainEvent[], at: Date, ids: IdGenerator): Promise<string[]> {
+      if (events.length === 0) {
+        return [];
+      }
+      const eventIds = events.map(() => ids());
+      await sql`
+        WITH new_event AS (
+          INSERT INTO event_outbox (tenant_id, event_id, type, occurred_at, payload)
+          SELECT ${tenantId}, e.event_id, e.type, ${at}, e.payload
+          FROM unnest(${eventIds}::uuid[], ${events.map((event) => event.type)}::text[], ${events.map((event) => JSON.stringify(event.data))}::jsonb[])
+            AS e(event_id, type, payload)
+          RETURNING event_id, type
+        )
+        INSERT INTO webhook_delivery (tenant_id, delivery_id, webhook_id, event_id, state, attempts, next_attempt_at, created_at)
+        SELECT ${tenantId}, gen_random_uuid(), w.webhook_id, new_event.event_id, 'pending', 0, ${at}, ${at}
+        FROM new_event
+        JOIN webhook w ON w.tenant_id = ${tenantId} AND w.enabled AND new_event.type = ANY (w.event_types)`.execute(db);
+      return eventIds;
+    },
+  };
+}
+
+export type EventRepository = ReturnType<typeof createEventRepository>;
