@@ -58,6 +58,7 @@ export interface CatalogueServicePlanTable {
   applies_to: 'User' | 'Company';
   service: string;
   data_class: string;
+  data_retention_days: number | null;
   prohibited_usage_locations: string[];
 }
 
@@ -295,6 +296,8 @@ export interface ProductSettingTable {
   low_seat_threshold: number | null;
   low_seat_alerted_at: Timestamp | null;
   inactivity_days: Generated<number>;
+  monthly_price: string | null;
+  currency: string | null;
   updated_at: Timestamp;
 }
 

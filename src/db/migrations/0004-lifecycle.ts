@@ -32,10 +32,16 @@ const statements = [
      low_seat_threshold integer CHECK (low_seat_threshold >= 0),
      low_seat_alerted_at timestamptz,
      inactivity_days integer NOT NULL DEFAULT 30 CHECK (inactivity_days BETWEEN 1 AND 3650),
+     -- What one seat costs per month: reclaim reports the money unassigning inactive users frees.
+     monthly_price numeric(12, 2) CHECK (monthly_price >= 0),
+     currency char(3),
      updated_at timestamptz NOT NULL,
      PRIMARY KEY (tenant_id, sku_id)
    )`,
 
+  // Days a plan's data is kept after the user loses it; null: the data class's default (mailbox 30
+  // days after the license goes, files 30 days after the user is deleted).
+  `ALTER TABLE catalogue_service_plan ADD COLUMN data_retention_days integer CHECK (data_retention_days BETWEEN 0 AND 3650)`,
   // A user's data per class (mailbox, files), not per plan: one row once the user ever held a plan of
   // the class. No foreign key to directory_user: an inactive mailbox outlives its user.
   `CREATE TABLE user_data (
@@ -149,4 +155,5 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     )
     .execute(db);
   await sql.raw('ALTER TABLE directory_user DROP COLUMN last_sign_in_at').execute(db);
+  await sql.raw('ALTER TABLE catalogue_service_plan DROP COLUMN data_retention_days').execute(db);
 }
