@@ -50,6 +50,7 @@ export async function openRuntime(config: Config, options: { clock?: Clock } = {
       ids: randomIds,
       microsoftCatalogue: loadMicrosoftCatalogue(),
       groupInlineLimit: config.groupInlineLimit ?? INLINE_GROUP_LIMIT[handle.engine],
+      webhookAllowPrivateNetworks: config.webhookAllowPrivateNetworks,
     };
     const services = createServices(deps);
     return {

@@ -23,6 +23,8 @@ const EnvironmentSchema = z.object({
   ALLOT_JOB_CHUNK_SIZE: z.coerce.number().int().min(1).max(100_000).optional(),
   ALLOT_AUDIT_RETENTION_MONTHS: z.coerce.number().int().min(0).max(1200).default(24),
   ALLOT_GROUP_INLINE_LIMIT: z.coerce.number().int().min(1).max(10_000_000).optional(),
+  ALLOT_WEBHOOK_ALLOW_PRIVATE_NETWORKS: booleanFlag,
+  ALLOT_WEBHOOK_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   ALLOT_TLS_CERT: z.string().min(1).optional(),
   ALLOT_TLS_KEY: z.string().min(1).optional(),
@@ -50,6 +52,10 @@ export interface Config {
   auditRetentionMonths: number;
   /** Members a group may have to be licensed inside the request (default per engine). */
   groupInlineLimit: number | undefined;
+  /** Webhooks may post to loopback, private and link-local addresses (receivers on the operator's own network). */
+  webhookAllowPrivateNetworks: boolean;
+  /** Pause between two rounds of the webhook delivery worker. */
+  webhookIntervalSeconds: number;
   /** Serve HTTPS with this certificate and key (PEM files); plain HTTP when undefined. */
   tls: { certFile: string; keyFile: string } | undefined;
 }
@@ -77,6 +83,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     jobChunkSize: env.ALLOT_JOB_CHUNK_SIZE,
     auditRetentionMonths: env.ALLOT_AUDIT_RETENTION_MONTHS,
     groupInlineLimit: env.ALLOT_GROUP_INLINE_LIMIT,
+    webhookAllowPrivateNetworks: env.ALLOT_WEBHOOK_ALLOW_PRIVATE_NETWORKS,
+    webhookIntervalSeconds: env.ALLOT_WEBHOOK_INTERVAL_SECONDS,
     tls: env.ALLOT_TLS_CERT !== undefined && env.ALLOT_TLS_KEY !== undefined ? { certFile: path.resolve(env.ALLOT_TLS_CERT), keyFile: path.resolve(env.ALLOT_TLS_KEY) } : undefined,
   };
 }

@@ -12,8 +12,8 @@ import { systemPrincipal, type RequestContext } from './domain/context.js';
 import { isAppError } from './domain/errors.js';
 import { seedDemoTenant } from './services/demo-tenant.js';
 import { DEFAULT_CHUNK_SIZE, generateLargeTenant, type GenerateLargeTenantResult } from './services/large-tenant.js';
-import { createJobRunner, type JobLogger, type JobReport } from './services/jobs/job-runner.js';
-import { deploymentJobs, tenantJobs } from './services/jobs/index.js';
+import { createJobRunner, type DeploymentJob, type Job, type JobLogger, type JobReport } from './services/jobs/job-runner.js';
+import { deploymentJobs, lifecycleJobs, tenantJobs } from './services/jobs/index.js';
 import { generateSelfSignedCertificate } from './tls.js';
 
 /** The `allot` command line. Commands here open the database directly (the server must not run on the same data directory). */
@@ -147,38 +147,53 @@ const printReports = (reports: readonly JobReport[], verb: string): void => {
   }
 };
 
+/** Shows what the jobs would do as of `--now` and, with `--yes`, runs them once. */
+async function runJobsOnce(options: { now?: string; yes?: boolean }, select: (runtime: Awaited<ReturnType<typeof openRuntime>>, config: ReturnType<typeof loadConfig>) => { jobs: readonly Job[]; deploymentJobs: readonly DeploymentJob[] }): Promise<void> {
+  const now = options.now === undefined ? systemClock.now() : new Date(options.now);
+  if (Number.isNaN(now.getTime())) {
+    throw new Error(`--now must be an ISO date such as 2026-12-01T00:00:00Z, not ${options.now}`);
+  }
+  const config = loadConfig();
+  const runtime = await openRuntime(config);
+  try {
+    const logger: JobLogger = { info: () => undefined, warn: () => undefined, error: (fields, message) => console.error(message, fields) };
+    const runner = createJobRunner({ db: runtime.handle.db, clock: systemClock, ...select(runtime, config), intervalMs: config.jobIntervalSeconds * 1000, chunkSize: config.jobChunkSize, logger });
+    console.log(`Due as of ${now.toISOString()}:`);
+    if (now.getTime() > systemClock.now().getTime() + 60_000) {
+      console.log('Warning: --now is in the future. Applied, this is a time machine on real data: purges and deletions cannot be undone.');
+    }
+    printReports(await runner.runOnce(now, { apply: false }), 'would change');
+    if (options.yes === true) {
+      const applied = await runner.runOnce(now);
+      console.log('Applied:');
+      printReports(applied, 'changed');
+      if (applied.some((report) => report.error !== undefined || report.abandoned !== undefined)) {
+        process.exitCode = 1;
+      }
+    } else {
+      console.log('Nothing was changed; run again with --yes to apply.');
+    }
+    await runner.stop();
+  } finally {
+    await runtime.close();
+  }
+}
+
 jobs
   .command('run')
-  .description('show the jobs that are due (purge of users deleted more than 30 days ago, monthly partitions of the audit log) and, with --yes, run them once')
+  .description('show the jobs that are due (purge of users deleted more than 30 days ago, monthly partitions of the audit log, subscription and data lifecycles) and, with --yes, run them once')
   .option('--now <iso-date>', 'act as if it were this time; with --yes a future date purges for real: users deleted less than 30 days before the real date are gone for good, and so are audit log months past ALLOT_AUDIT_RETENTION_MONTHS')
   .option('--yes', 'apply the changes (without it nothing is changed)')
-  .action(async (options: { now?: string; yes?: boolean }) => {
-    const now = options.now === undefined ? systemClock.now() : new Date(options.now);
-    if (Number.isNaN(now.getTime())) {
-      throw new Error(`--now must be an ISO date such as 2026-12-01T00:00:00Z, not ${options.now}`);
-    }
-    const config = loadConfig();
-    const runtime = await openRuntime(config);
-    try {
-      const logger: JobLogger = { info: () => undefined, warn: () => undefined, error: (fields, message) => console.error(message, fields) };
-      const runner = createJobRunner({ db: runtime.handle.db, clock: systemClock, jobs: tenantJobs(runtime.deps), deploymentJobs: deploymentJobs(config), intervalMs: config.jobIntervalSeconds * 1000, chunkSize: config.jobChunkSize, logger });
-      console.log(`Due as of ${now.toISOString()}:`);
-      printReports(await runner.runOnce(now, { apply: false }), 'would change');
-      if (options.yes === true) {
-        const applied = await runner.runOnce(now);
-        console.log('Applied:');
-        printReports(applied, 'changed');
-        if (applied.some((report) => report.error !== undefined || report.abandoned !== undefined)) {
-          process.exitCode = 1;
-        }
-      } else {
-        console.log('Nothing was changed; run again with --yes to apply.');
-      }
-      await runner.stop();
-    } finally {
-      await runtime.close();
-    }
-  });
+  .action((options: { now?: string; yes?: boolean }) => runJobsOnce(options, (runtime, config) => ({ jobs: tenantJobs(runtime.deps), deploymentJobs: deploymentJobs(config) })));
+
+program
+  .command('lifecycle')
+  .description('the lifecycle scheduler (the server runs it every ALLOT_JOB_INTERVAL_SECONDS)')
+  .command('run')
+  .description('print the subscription and data lifecycle transitions due (renewals, Expired, Disabled, Deleted, over-assignment deadlines, data grace ends) and, with --yes, apply them')
+  .option('--now <iso-date>', 'act as if it were this time; with --yes a future date is a time machine: subscriptions expire and data is purged for real, and purges cannot be undone')
+  .option('--yes', 'apply the transitions (without it nothing is changed)')
+  .action((options: { now?: string; yes?: boolean }) => runJobsOnce(options, (runtime) => ({ jobs: lifecycleJobs(runtime.deps), deploymentJobs: [] })));
 
 /** What the CLI acts as: the system principal (audit entries name it), from no address. */
 const cliContext = (tenantId: string): RequestContext => ({ tenantId, principal: systemPrincipal, requestId: `cli-${randomIds()}`, clientAddress: null });
@@ -328,6 +343,77 @@ apps
     } finally {
       await runtime.close();
     }
+  });
+
+const dataClassName = (value: string, previous: ('mailbox' | 'files')[]): ('mailbox' | 'files')[] => {
+  const name = value.trim().toLowerCase();
+  if (name !== 'mailbox' && name !== 'files') {
+    throw new InvalidArgumentError('Expected mailbox or files.');
+  }
+  return [...previous, name];
+};
+
+/** Opens the runtime for one tenant (by domain or id), runs `work`, and closes it. */
+async function withTenant(tenantKey: string, work: (runtime: Awaited<ReturnType<typeof openRuntime>>, context: RequestContext) => Promise<void>): Promise<void> {
+  const runtime = await openRuntime(loadConfig());
+  try {
+    const tenant = await runtime.services.tenants.findTenant(tenantKey);
+    if (!tenant) {
+      throw new Error(`No tenant has the domain or id ${tenantKey}.`);
+    }
+    await work(runtime, cliContext(tenant.tenantId));
+  } finally {
+    await runtime.close();
+  }
+}
+
+const holds = program.command('holds').description("litigation holds and retention policies: they keep users' data past its grace");
+
+holds
+  .command('list')
+  .description('list the holds of a tenant')
+  .requiredOption('--tenant <domain>', "the tenant's domain (or id)")
+  .option('--json', 'print the result as JSON')
+  .action(async (options: { tenant: string; json?: boolean }) => {
+    await withTenant(options.tenant, async (runtime, context) => {
+      const list = await runtime.services.dataLifecycle.listHolds(context);
+      console.log(
+        options.json === true
+          ? JSON.stringify(list, null, 2)
+          : list.map((hold) => `${hold.holdId}  ${hold.kind}  ${hold.userId ?? 'whole tenant'}  ${hold.dataClasses.join(',')}  ${hold.name}`).join('\n') || 'No holds.',
+      );
+    });
+  });
+
+holds
+  .command('add')
+  .description('place a litigation hold on a user (--user) or add a retention policy for the whole tenant')
+  .requiredOption('--tenant <domain>', "the tenant's domain (or id)")
+  .requiredOption('--name <name>', 'what the hold is for, e.g. "Case 2026-17"')
+  .option('--user <id>', "the user's object id (a litigation hold); without it, a retention policy")
+  .option('--data <class>', 'a data class to keep (repeatable): mailbox, files (default both)', dataClassName, [])
+  .option('--json', 'print the result as JSON')
+  .action(async (options: { tenant: string; name: string; user?: string; data: ('mailbox' | 'files')[]; json?: boolean }) => {
+    await withTenant(options.tenant, async (runtime, context) => {
+      const dataClasses = options.data.length === 0 ? (['mailbox', 'files'] as const) : options.data;
+      const hold = await runtime.services.dataLifecycle.createHold(
+        context,
+        options.user === undefined ? { kind: 'retentionPolicy', dataClasses, name: options.name } : { kind: 'litigationHold', userId: options.user.toLowerCase(), dataClasses, name: options.name },
+      );
+      console.log(options.json === true ? JSON.stringify(hold, null, 2) : `Added ${hold.kind} ${hold.holdId} (${hold.dataClasses.join(', ')}).`);
+    });
+  });
+
+holds
+  .command('remove')
+  .description('remove a hold (data it kept past its grace is purged at the next job run)')
+  .requiredOption('--tenant <domain>', "the tenant's domain (or id)")
+  .requiredOption('--id <holdId>', 'the hold')
+  .action(async (options: { tenant: string; id: string }) => {
+    await withTenant(options.tenant, async (runtime, context) => {
+      await runtime.services.dataLifecycle.deleteHold(context, options.id.toLowerCase());
+      console.log(`Removed hold ${options.id}.`);
+    });
   });
 
 const tls = program.command('tls').description('HTTPS: ALLOT_TLS_CERT and ALLOT_TLS_KEY name a certificate and its private key (PEM)');

@@ -8,6 +8,7 @@ import { systemClock } from './domain/clock.js';
 import { seedDemoTenant, type DemoCredentials } from './services/demo-tenant.js';
 import { createJobRunner, type JobRunner } from './services/jobs/job-runner.js';
 import { deploymentJobs, tenantJobs } from './services/jobs/index.js';
+import { createWebhookDeliveryWorker, type WebhookDeliveryWorker } from './services/webhook-delivery.js';
 import { readTlsFiles } from './tls.js';
 
 /**
@@ -27,15 +28,17 @@ export interface RunningServer {
   app: FastifyInstance;
   runtime: Runtime;
   jobs: JobRunner;
+  webhookDeliveries: WebhookDeliveryWorker;
   url: string;
   stop(): Promise<void>;
 }
 
 /**
  * Starts the admin center: open and migrate the database, seed the demo tenant on a fresh embedded
- * database (or with ALLOT_DEMO=1), listen, start the job runner. `stop()` stops the job runner
- * (after its current chunk) and finishes in-flight requests, then closes the database and releases
- * the data directory's lock.
+ * database (or with ALLOT_DEMO=1), listen, start the job runner and the webhook delivery worker.
+ * `stop()` stops the job runner (after its current chunk) and the delivery worker (abandoning its
+ * requests in flight, which are sent again later) and finishes in-flight requests, then closes the
+ * database and releases the data directory's lock.
  */
 export async function startServer(config: Config): Promise<RunningServer> {
   // Read before the database is opened, so a wrong path fails fast and holds no lock.
@@ -90,16 +93,26 @@ export async function startServer(config: Config): Promise<RunningServer> {
       logger: listening.log,
     });
     jobs.start();
+    const webhookDeliveries = createWebhookDeliveryWorker({
+      db: runtime.handle.db,
+      clock: systemClock,
+      ids: runtime.deps.ids,
+      allowPrivateNetworks: config.webhookAllowPrivateNetworks,
+      intervalMs: config.webhookIntervalSeconds * 1000,
+      logger: listening.log,
+    });
+    webhookDeliveries.start();
     let stopping: Promise<void> | undefined;
     return {
       app: listening,
       runtime,
       jobs,
+      webhookDeliveries,
       url,
       stop: () => {
         stopping ??= (async () => {
           try {
-            await jobs.stop();
+            await Promise.all([jobs.stop(), webhookDeliveries.stop()]);
             await listening.close();
           } finally {
             await runtime.close();

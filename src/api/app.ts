@@ -13,9 +13,11 @@ import { LOG_PRIVACY } from './plugins/log-privacy.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { adminAuditRoutes } from './routes/admin/audit.routes.js';
 import { adminCatalogueRoutes } from './routes/admin/catalogue.routes.js';
+import { adminDataRoutes } from './routes/admin/data.routes.js';
 import { adminLicenseRoutes } from './routes/admin/licenses.routes.js';
 import { adminSettingsRoutes } from './routes/admin/settings.routes.js';
 import { adminSubscriptionRoutes } from './routes/admin/subscriptions.routes.js';
+import { adminWebhookRoutes } from './routes/admin/webhooks.routes.js';
 import { batchRoutes } from './routes/graph/batch.routes.js';
 import { directoryRoutes } from './routes/graph/directory.routes.js';
 import { groupRoutes } from './routes/graph/groups.routes.js';
@@ -29,6 +31,9 @@ import { sessionRoutes } from './routes/identity/session.routes.js';
 import { meRoutes } from './routes/graph/me.routes.js';
 import { roleManagementRoutes } from './routes/graph/role-management.routes.js';
 import { adminPasswordRoutes } from './routes/admin/passwords.routes.js';
+import { adminOverviewRoutes } from './routes/admin/overview.routes.js';
+import { adminProductRoutes } from './routes/admin/products.routes.js';
+import { adminReclaimRoutes } from './routes/admin/reclaim.routes.js';
 import type { RouteDeps } from './routes/route-deps.js';
 import { createUrlBuilder } from './urls.js';
 
@@ -121,6 +126,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   meRoutes(app, deps);
   roleManagementRoutes(app, deps);
   adminPasswordRoutes(app, deps);
+  adminDataRoutes(app, deps);
+  adminWebhookRoutes(app, deps);
+  adminProductRoutes(app, deps);
+  adminReclaimRoutes(app, deps);
+  adminOverviewRoutes(app, deps);
 
   app.setNotFoundHandler((request, reply) => {
     const segment = request.url.split('?')[0]?.split('/').filter(Boolean).pop() ?? '';

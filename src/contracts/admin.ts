@@ -40,7 +40,7 @@ export const ManageLicensesRequestSchema = z
     userIds: userIds(1000),
     mode: z.enum(['addMore', 'replace', 'removeAll']).describe('addMore keeps existing licenses; replace swaps the direct ones for `licenses`; removeAll unassigns every direct license'),
     licenses: z.array(AssignedLicenseSchema).max(100).default([]).describe('Products with services switched off, for addMore and replace'),
-    dryRun: z.boolean().default(false).describe('Return seat deltas, conflicts and lost services without changing anything'),
+    dryRun: z.boolean().default(false).describe('Return seat deltas, conflicts, lost services and the data clocks that would start (dataClocks: userId, dataClass, graceUntil) without changing anything'),
   })
   .strict()
   .describe('Manage product licenses for up to 1,000 users in one all-or-nothing change');
@@ -74,7 +74,12 @@ export const RecordSubscriptionRequestSchema = z
     channel: z.enum(['admin', 'selfService']).default('admin').describe('selfService: bought by a user for themselves and their team'),
     purchasedByUserId: GuidSchema.optional().describe('The purchasing user, for selfService'),
     commerceSubscriptionId: GuidSchema.optional().describe('The billing system\'s id; generated when absent'),
-    nextLifecycleDateTime: z.iso.datetime({ offset: true }).optional().describe('When the subscription next changes state (renewal or expiry)'),
+    nextLifecycleDateTime: z.iso.datetime({ offset: true }).optional().describe('When the subscription next changes state (renewal or expiry); default the term end'),
+    termEndDateTime: z.iso.datetime({ offset: true }).optional().describe('End of the current term; default none (a trial: 30 days)'),
+    recurringBilling: z.boolean().optional().describe('Renews at the term end; default on (off for a trial)'),
+    cancellationWindowDays: z.number().int().min(0).max(365).optional().describe('Days from start or renewal in which cancelling disables at once with a refund; default 7'),
+    warningDays: z.number().int().min(0).max(3650).optional().describe('Days in Warning (Expired) before Suspended; default 30'),
+    suspendedDays: z.number().int().min(0).max(3650).optional().describe('Days in Suspended (Disabled) before Deleted; default 90'),
   })
   .strict()
   .describe('Record a subscription entered by an admin or pushed by a billing system');
@@ -82,3 +87,48 @@ export const RecordSubscriptionRequestSchema = z
 export const ChangeLicenseCountRequestSchema = z
   .object({ count: z.number().int().min(1).max(10_000_000).describe('How many licenses to add or remove') })
   .strict();
+
+export const RemoveLicensesRequestSchema = z
+  .object({
+    count: z.number().int().min(1).max(10_000_000).describe('How many licenses to remove'),
+    billingSystem: z
+      .boolean()
+      .default(false)
+      .describe('Pushed by a billing system (an application): applied even below what is assigned; the product is then over-assigned with 90 days to fix it'),
+  })
+  .strict();
+
+export const UpdateSubscriptionRequestSchema = z
+  .object({
+    recurringBilling: z.boolean().optional().describe('Renew at the term end'),
+    termEndDateTime: z.iso.datetime({ offset: true }).optional().describe('End of the current term (an Enabled subscription moves on then)'),
+    cancellationWindowDays: z.number().int().min(0).max(365).optional(),
+    warningDays: z.number().int().min(0).max(3650).optional(),
+    suspendedDays: z.number().int().min(0).max(3650).optional(),
+  })
+  .strict()
+  .refine((body) => Object.keys(body).length > 0, { message: 'Name at least one property to change.' })
+  .describe('Billing settings of a subscription');
+
+export const ReactivateSubscriptionRequestSchema = z
+  .object({ termEndDateTime: z.iso.datetime({ offset: true }).optional().describe('End of the new term; default one year from now') })
+  .strict();
+
+export const ExtendTrialRequestSchema = z
+  .object({ days: z.number().int().min(1).max(90).default(30).describe('Days added to the trial (once)') })
+  .strict();
+
+export const TakeOverRequestSchema = z
+  .object({
+    action: z.enum(['moveUsers', 'cancel']).describe('moveUsers: move the users to another subscription of the product, then cancel; cancel: users lose access'),
+    targetSubscriptionId: z.string().min(1).max(100).optional().describe('moveUsers: the subscription to move to; default the product\'s admin subscriptions by the allocation policy'),
+  })
+  .strict();
+
+export const MoveSeatsRequestSchema = z
+  .object({
+    targetSubscriptionId: z.string().min(1).max(100).optional().describe('Where the seats go; default the product\'s other subscriptions by the allocation policy'),
+    count: z.number().int().min(1).max(10_000_000).optional().describe('How many seats; default all'),
+  })
+  .strict()
+  .describe('Empty a subscription into others of the same product before it ends');

@@ -69,6 +69,13 @@ const ServicePlan = z
       .enum(['mailbox', 'files', 'none'])
       .optional()
       .describe('What losing the plan means for the user\'s data: "mailbox", "files" or "none" (default).'),
+    dataRetentionDays: z
+      .number()
+      .int()
+      .min(0)
+      .max(3650)
+      .optional()
+      .describe('Days the data is kept after the user loses the plan (mailbox) or is deleted (files); default 30. Needs dataClass "mailbox" or "files".'),
     prohibitedUsageLocations: z
       .array(z.string().describe('Upper-case ISO 3166-1 alpha-2 country code, e.g. "CU".'))
       .optional()

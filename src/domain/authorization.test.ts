@@ -109,13 +109,16 @@ describe('application permissions', () => {
     const refused = authorize(roleManager, { action: 'roles.manage', grantsRole: 'User Administrator' });
     expect(refused).toMatchObject({ allowed: false, needsKind: 'permission', reason: expect.stringContaining('User Administrator also allows') });
     expect(refused.allowed === false && refused.needs).toEqual(expect.arrayContaining(['User.ReadWrite.All']));
-    // Reads only: Directory.Read.All covers Global Reader's reads but not apps.read and audit.read.
+    // Reads only: Directory.Read.All covers Global Reader's directory reads but not the audit log, users' data records or webhooks.
     expect(authorize(app('RoleManagement.ReadWrite.Directory', 'Directory.Read.All'), { action: 'roles.manage', grantsRole: 'Global Reader' })).toMatchObject({
       allowed: false,
-      needs: ['AuditLog.Read.All'],
+      needs: ['AuditLog.Read.All', 'Allot.DataLifecycle.Read.All', 'Allot.Webhooks.Read.All'],
     });
-    expect(authorize(app('RoleManagement.ReadWrite.Directory', 'Directory.Read.All', 'AuditLog.Read.All'), { action: 'roles.manage', grantsRole: 'Global Reader' }).allowed).toBe(true);
-    expect(authorize(app('RoleManagement.ReadWrite.Directory', 'Directory.ReadWrite.All', 'Directory.Read.All'), { action: 'roles.manage', grantsRole: 'User Administrator' }).allowed).toBe(true);
+    const readers = ['AuditLog.Read.All', 'Allot.DataLifecycle.Read.All', 'Allot.Webhooks.Read.All'] as const;
+    expect(authorize(app('RoleManagement.ReadWrite.Directory', 'Directory.Read.All', ...readers), { action: 'roles.manage', grantsRole: 'Global Reader' }).allowed).toBe(true);
+    expect(
+      authorize(app('RoleManagement.ReadWrite.Directory', 'Directory.ReadWrite.All', 'Directory.Read.All', 'Allot.DataLifecycle.Read.All'), { action: 'roles.manage', grantsRole: 'User Administrator' }).allowed,
+    ).toBe(true);
     // Global Administrator can do what no application permission allows (reset any admin): never from an app.
     expect(authorize(app(...APP_PERMISSIONS), { action: 'roles.manage', grantsRole: 'Global Administrator' })).toMatchObject({ allowed: false, needs: ['Global Administrator'] });
     // Without a role named (removing one), roles.manage is the permission alone; admins are unaffected.

@@ -45,6 +45,7 @@ export const APP_PERMISSIONS = [
   'Allot.Catalogue.ReadWrite.All',
   'Allot.DataLifecycle.Read.All',
   'Allot.DataLifecycle.ReadWrite.All',
+  'Allot.Webhooks.Read.All',
   'Allot.Webhooks.ReadWrite.All',
   'Allot.Activity.ReadWrite.All',
 ] as const;
@@ -181,7 +182,7 @@ const PERMISSION_ACTIONS: Record<Action, readonly AppPermission[]> = {
   'selfService.policy': ['Allot.Subscriptions.ReadWrite.All'],
   'data.read': ['Allot.DataLifecycle.Read.All', 'Allot.DataLifecycle.ReadWrite.All'],
   'data.manage': ['Allot.DataLifecycle.ReadWrite.All'],
-  'webhooks.read': ['Allot.Webhooks.ReadWrite.All'],
+  'webhooks.read': ['Allot.Webhooks.Read.All', 'Allot.Webhooks.ReadWrite.All'],
   'webhooks.manage': ['Allot.Webhooks.ReadWrite.All'],
   'activity.report': ['Allot.Activity.ReadWrite.All'],
   'catalogue.read': ['LicenseAssignment.Read.All', 'LicenseAssignment.ReadWrite.All', 'Organization.Read.All', 'Directory.Read.All', 'Allot.Catalogue.ReadWrite.All'],

@@ -16,6 +16,8 @@ export interface ServicePlan {
   /** Graph's assignedPlan.service (workload): exchange, SharePoint, MicrosoftOffice… */
   service: string;
   dataClass: DataClass;
+  /** Days the plan's data is kept after the user loses it; absent: the data class's default (domain/data-lifecycle.ts). */
+  dataRetentionDays?: number;
   /** ISO 3166-1 alpha-2 codes where the plan may not be used. */
   prohibitedUsageLocations: readonly string[];
 }

@@ -19,7 +19,8 @@ export type CustomCatalogueProblem =
   | 'ruleWithoutPrerequisites'
   | 'ruleRequiresItself'
   | 'productBreaksRule'
-  | 'invalidUsageLocation';
+  | 'invalidUsageLocation'
+  | 'retentionWithoutData';
 
 /**
  * Checks a tenant's custom catalogue file (see contracts/custom-catalogue.ts) against itself and
@@ -128,6 +129,9 @@ class Checker {
           this.add('invalidUsageLocation', `${at}.prohibitedUsageLocations[${position}]`, `${label} lists usage location "${code}", which is not an ISO 3166-1 alpha-2 country code. ${hint}`);
         }
       });
+      if (plan.dataRetentionDays !== undefined && (plan.dataClass ?? 'none') === 'none') {
+        this.add('retentionWithoutData', `${at}.dataRetentionDays`, `${label} sets dataRetentionDays but keeps no data (dataClass "none"). Set dataClass to "mailbox" or "files", or remove dataRetentionDays.`);
+      }
     });
   }
 
@@ -264,6 +268,7 @@ function toCatalogueData(file: CustomCatalogue): CatalogueData {
     appliesTo: 'User',
     service: plan.service ?? plan.servicePlanName,
     dataClass: plan.dataClass ?? 'none',
+    ...(plan.dataRetentionDays === undefined ? {} : { dataRetentionDays: plan.dataRetentionDays }),
     prohibitedUsageLocations: [...new Set(plan.prohibitedUsageLocations ?? [])],
   }));
   const rules: PlanRule[] = file.rules.map((rule) => {

@@ -27,6 +27,7 @@ export type LifecycleCause =
   | 'takeOver'
   | 'explicitDelete'
   | 'trialEnd'
+  | 'selfServiceCancelled'
   | 'reactivated';
 
 /** The term and lifecycle settings of a subscription. */

@@ -15,4 +15,6 @@ export interface ServiceDeps {
    * a chunked job (default 5,000; bootstrap picks per engine, see group-licensing.service.ts).
    */
   groupInlineLimit?: number;
+  /** ALLOT_WEBHOOK_ALLOW_PRIVATE_NETWORKS: webhooks may post to loopback, private and link-local addresses. */
+  webhookAllowPrivateNetworks?: boolean;
 }

@@ -2,6 +2,7 @@ import { type LicenseToAdd } from '../domain/assignment.js';
 import type { AuditEntry } from '../domain/audit.js';
 import { bulkRefusal, planBulkChange, type BulkMode, type BulkPlan, type BulkSubject } from '../domain/bulk-licenses.js';
 import type { Catalogue, ServicePlan, Sku } from '../domain/catalogue.js';
+import type { DataRecord } from '../domain/data-lifecycle.js';
 import type { RequestContext } from '../domain/context.js';
 import { AppError, orNotFound } from '../domain/errors.js';
 import { DIRECT_SOURCE } from '../domain/ids.js';
@@ -18,7 +19,7 @@ import { authorizeLicenseChange } from './license-authorization.js';
 import { lockUsersAndSkus } from './locking.js';
 import { seatsBySku, selfServiceSeatSkus, writeDirectPlans } from './seat-writer.js';
 import { fillWaitlist } from './group-reapply.js';
-import { inTenantTransaction, tenantRepositories } from './transaction.js';
+import { inRolledBackTransaction, inTenantTransaction, tenantRepositories } from './transaction.js';
 
 /** One product on the Licenses page: counts summed over its subscriptions, and the subscriptions. */
 export interface ProductOverview {
@@ -48,6 +49,8 @@ export interface BulkChangeInput {
 export interface BulkChangeResult {
   applied: boolean;
   plan: BulkPlan;
+  /** A dry run's data clocks that the change would start (mailboxes entering their grace). */
+  dataClocks?: DataRecord[];
 }
 
 /** Who gives a user which SKU with which plans, and the merged result (the "Explain" view). */
@@ -121,8 +124,8 @@ export async function applyBulkChange(deps: ServiceDeps, context: RequestContext
     ownedSkuIds: new Set(await repos.subscriptions.listSkuIds()),
     seats: seatsBySku(subscriptions, counters, ADMIN_POOL),
   });
-  if (input.dryRun) {
-    return { applied: false, plan };
+  if (input.dryRun && !plan.isApplicable) {
+    return { applied: false, plan, dataClocks: [] };
   }
   if (!plan.isApplicable) {
     throw bulkRefusal(plan);
@@ -131,7 +134,8 @@ export async function applyBulkChange(deps: ServiceDeps, context: RequestContext
   await writeDirectPlans({ repos, plans: plan.plans, subscriptions, pool: ADMIN_POOL, catalogue, at, ids: deps.ids, cause: 'bulk' });
   await fillWaitlist(deps, repos, trx, authorized, plan.plans.flatMap((change) => change.seatsFreed));
   await repos.audit.record(authorized, auditLicenseChanges(plan, subjects, { bulkMode: input.mode, usersInRequest: userIds.length }), at, deps.ids);
-  return { applied: true, plan };
+  // A dry run did the real writes in a transaction its caller rolls back.
+  return input.dryRun ? { applied: false, plan, dataClocks: await repos.userData.clocksStartedAt(userIds, at) } : { applied: true, plan };
 }
 
 export function createLicenseAdminService(deps: ServiceDeps) {
@@ -178,7 +182,7 @@ export function createLicenseAdminService(deps: ServiceDeps) {
       if ((input.mode === 'addMore' || input.mode === 'replace') && input.licenses.length === 0) {
         throw new AppError('invalidRequest', `Mode ${input.mode} needs at least one license.`);
       }
-      return inTenantTransaction(deps.db, context, (repos, trx) => applyBulkChange(deps, context, repos, trx, input));
+      return (input.dryRun ? inRolledBackTransaction : inTenantTransaction)(deps.db, context, (repos, trx) => applyBulkChange(deps, context, repos, trx, input));
     },
 
     /** A user's licenses for editing, with the version an edit must be based on. */

@@ -2,7 +2,9 @@ import type { Catalogue } from '../domain/catalogue.js';
 import type { IdGenerator } from '../domain/ids.js';
 import type { EffectiveLicense } from '../domain/licenses.js';
 import { licenseChangesOf } from '../domain/license-changes.js';
+import type { DataTransition } from '../domain/data-lifecycle.js';
 import type { Repositories } from '../db/repositories/index.js';
+import { reconcileUserData } from './data-lifecycle.service.js';
 
 /** Why licenses changed, as the licenses.changed event says it. */
 export type LicenseChangeCause = 'direct' | 'bulk' | 'group' | 'userDeleted' | 'userRestored' | 'subscription';
@@ -18,12 +20,15 @@ export interface LicenseEffectsInput {
 
 /**
  * What follows every license change, in its transaction: the licenses.changed event (one per
- * batch, listing the users). Every writer of licenses calls it once per batch.
+ * batch, listing the users) and the users' data lifecycle (clocks started or stopped, with its
+ * data.lifecycleChanged event). Every writer of licenses calls it once per batch; it returns the
+ * data transitions.
  */
-export async function recordLicenseEffects(repos: Repositories, input: LicenseEffectsInput): Promise<void> {
+export async function recordLicenseEffects(repos: Repositories, input: LicenseEffectsInput): Promise<DataTransition[]> {
   const users = licenseChangesOf(input.changed);
-  if (users.length === 0) {
-    return;
+  if (users.length > 0) {
+    await repos.events.emit([{ type: 'licenses.changed', data: { cause: input.cause, users } }], input.at, input.ids);
   }
-  await repos.events.emit([{ type: 'licenses.changed', data: { cause: input.cause, users } }], input.at, input.ids);
+  // Every user of the batch: a deletion or restore moves data clocks even without a license change.
+  return reconcileUserData(repos, { userIds: input.changed.map((change) => change.userId), catalogue: input.catalogue, at: input.at, ids: input.ids, cause: input.cause });
 }

@@ -3,7 +3,7 @@ import type { Catalogue } from '../domain/catalogue.js';
 import type { RequestContext } from '../domain/context.js';
 import { orNotFound } from '../domain/errors.js';
 import type { Assignment } from '../domain/licenses.js';
-import { ADMIN_POOL, type SeatPool } from '../domain/seats.js';
+import { ADMIN_POOL, type SeatPool, type SubscriptionStatus } from '../domain/seats.js';
 import type { DirectoryUser } from '../domain/user.js';
 import type { Repositories } from '../db/repositories/index.js';
 import { loadTenantCatalogue } from './catalogue.service.js';
@@ -18,6 +18,8 @@ export interface LicensedUser {
   user: DirectoryUser;
   assignments: Assignment[];
   catalogue: Catalogue;
+  /** Per SKU, the status of the subscription the user's seat draws from (Suspended: no access). */
+  seatStatuses?: ReadonlyMap<string, SubscriptionStatus>;
 }
 
 export interface AssignLicenseOptions {
@@ -30,8 +32,14 @@ export interface AssignLicenseOptions {
 }
 
 export async function loadLicensedUsers(repos: Repositories, catalogue: Catalogue, users: readonly DirectoryUser[]): Promise<LicensedUser[]> {
-  const assignments = await repos.assignments.listForUsers(users.map((user) => user.userId));
-  return users.map((user) => ({ user, assignments: assignments.filter((assignment) => assignment.userId === user.userId), catalogue }));
+  const userIds = users.map((user) => user.userId);
+  const [assignments, statuses] = await Promise.all([repos.assignments.listForUsers(userIds), repos.assignments.seatStatuses(userIds)]);
+  return users.map((user) => ({
+    user,
+    assignments: assignments.filter((assignment) => assignment.userId === user.userId),
+    catalogue,
+    seatStatuses: new Map(statuses.filter((seat) => seat.userId === user.userId).map((seat) => [seat.skuId, seat.status])),
+  }));
 }
 
 export function createLicensingService(deps: ServiceDeps) {

@@ -157,6 +157,8 @@ export function createSessionService(deps: ServiceDeps) {
           expiresAt,
           clientAddress: input.clientAddress,
         });
+        // Counts as activity for every product the user holds (reclaim unused seats).
+        await repos.activity.recordSignIn(candidate.userId, at);
         await repos.audit.record(
           { tenantId: tenant.tenantId, principal, requestId: input.requestId ?? sessionId, clientAddress: input.clientAddress },
           [

@@ -10,6 +10,8 @@ import { isUsageLocation } from '../domain/usage-location.js';
 import { SOFT_DELETE_RETENTION_DAYS, type DirectoryUser, type UserProperties } from '../domain/user.js';
 import { DAY_MS } from '../domain/clock.js';
 import { createTenantDirectory, type Repositories } from '../db/repositories/index.js';
+import type { Database } from '../db/schema.js';
+import type { Kysely } from 'kysely';
 import type { LicenseToAdd } from '../domain/assignment.js';
 import { loadTenantCatalogue } from './catalogue.service.js';
 import { authorizeLicenseChange } from './license-authorization.js';
@@ -280,10 +282,11 @@ export function createUserService(deps: ServiceDeps) {
 
     /**
      * Soft delete: the user leaves the directory for 30 days, its seats are freed and its sessions
-     * end at once. Refused for the last Global Administrator.
+     * end at once. Refused for the last Global Administrator. `within` runs it in the caller's
+     * transaction (the deletion preview rolls it back).
      */
-    async deleteUser(context: RequestContext, userKey: string): Promise<void> {
-      await inTenantTransaction(deps.db, context, async (repos, trx) => {
+    async deleteUser(context: RequestContext, userKey: string, within?: { repos: Repositories; trx: Kysely<Database> }): Promise<void> {
+      const work = async (repos: Repositories, trx: Kysely<Database>): Promise<void> => {
         await lockAdminGuard(repos);
         const found = orNotFound(await repos.users.findActive(userKey), userKey);
         const roles = await rolesOfUser(repos, found.userId);
@@ -324,7 +327,8 @@ export function createUserService(deps: ServiceDeps) {
           at,
           deps.ids,
         );
-      });
+      };
+      return within === undefined ? inTenantTransaction(deps.db, context, work) : work(within.repos, within.trx);
     },
 
     async listDeletedUsers(context: RequestContext): Promise<DirectoryUser[]> {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeclaredRoute } from '../../src/api/plugins/authentication.js';
 import { ROLES } from '../../src/domain/authorization.js';
 import { createLicensingTenant, FLEET, MS, type LicensingTenant } from '../support/fixtures.js';
-import { createTestApp, TEST_PASSWORD, testContext, type TestApp } from '../support/test-app.js';
+import { createTestApp, TEST_NOW, TEST_PASSWORD, testContext, type TestApp } from '../support/test-app.js';
 
 /**
  * Every mutating route, called with a request that succeeds, leaves at least one audit row in the
@@ -61,6 +61,22 @@ const CASES: Record<string, () => Call | Promise<Call>> = {
   'POST /admin/subscriptions': () => ({ url: '/admin/subscriptions', payload: { skuId: MS.e5, totalLicenses: 2 } }),
   'POST /admin/subscriptions/:id/add-licenses': async () => ({ url: `/admin/subscriptions/${await subscriptionOf(MS.e3)}/add-licenses`, payload: { count: 1 } }),
   'POST /admin/subscriptions/:id/remove-licenses': async () => ({ url: `/admin/subscriptions/${await subscriptionOf(MS.e3)}/remove-licenses`, payload: { count: 1 } }),
+  'PATCH /admin/subscriptions/:id': async () => ({ url: `/admin/subscriptions/${await newSubscription()}`, payload: { recurringBilling: false } }),
+  'POST /admin/subscriptions/:id/cancel': async () => ({ url: `/admin/subscriptions/${await newSubscription()}/cancel` }),
+  'POST /admin/subscriptions/:id/reactivate': async () => {
+    const id = await newSubscription();
+    await t.services.subscriptions.cancelSubscription(testContext(tenant.tenantId), id);
+    return { url: `/admin/subscriptions/${id}/reactivate`, payload: {} };
+  },
+  'POST /admin/subscriptions/:id/convert-trial': async () => ({ url: `/admin/subscriptions/${await newSubscription({ isTrial: true })}/convert-trial` }),
+  'POST /admin/subscriptions/:id/extend-trial': async () => ({ url: `/admin/subscriptions/${await newSubscription({ isTrial: true })}/extend-trial`, payload: {} }),
+  'POST /admin/subscriptions/:id/move-seats': async () => ({ url: `/admin/subscriptions/${await newSubscription()}/move-seats`, payload: {} }),
+  'POST /admin/subscriptions/:id/take-over': async () => {
+    const buyer = await fresh('buyer');
+    const bought = await t.services.subscriptions.recordSubscription(testContext(tenant.tenantId), { skuId: MS.powerBiPro, totalLicenses: 1, channel: 'selfService', purchasedByUserId: buyer });
+    return { url: `/admin/subscriptions/${bought.subscriptionId}/take-over`, payload: { action: 'cancel' } };
+  },
+  'DELETE /admin/subscriptions/:id': async () => ({ url: `/admin/subscriptions/${await newSubscription()}` }),
   'POST /admin/catalogue': () => ({
     url: '/admin/catalogue',
     payload: {
@@ -104,6 +120,17 @@ const CASES: Record<string, () => Call | Promise<Call>> = {
   }),
   // A real change: an unchanged setting writes no audit row.
   'PATCH /admin/settings': () => ({ url: '/admin/settings', payload: { guestLicensingRequiresGlobalAdmin: false } }),
+  'POST /admin/data/holds': async () => ({ url: '/admin/data/holds', payload: { kind: 'litigationHold', userId: await fresh('held'), name: 'Audited hold' } }),
+  'DELETE /admin/data/holds/:id': async () => ({
+    url: `/admin/data/holds/${(await t.services.dataLifecycle.createHold(testContext(tenant.tenantId), { kind: 'retentionPolicy', dataClasses: ['mailbox'], name: 'Removed policy' })).holdId}`,
+  }),
+  'PATCH /admin/products/:skuId/settings': () => ({ url: `/admin/products/${FLEET.standard}/settings`, payload: { lowSeatThreshold: 3 } }),
+  'POST /admin/activity': async () => ({ url: '/admin/activity', payload: { activities: [{ userId: await fresh('active'), servicePlanId: FLEET.planStandard, lastActiveDateTime: '2026-10-01T00:00:00Z' }] } }),
+  'POST /admin/reclaim/unassign': async () => {
+    const user = await fresh('reclaimed');
+    await t.services.licensing.assignLicense(testContext(tenant.tenantId), { userKey: user, add: [{ skuId: FLEET.standard, disabledPlans: [] }], remove: [] });
+    return { url: '/admin/reclaim/unassign', payload: { skuId: FLEET.standard, userIds: [user] } };
+  },
   'POST /v1.0/groups': () => ({ url: '/v1.0/groups', payload: { displayName: 'Audited group', mailNickname: 'audited', mailEnabled: false, securityEnabled: true } }),
   'PATCH /v1.0/groups/:id': async () => ({ url: `/v1.0/groups/${await newGroup()}`, payload: { description: 'Audited' } }),
   'DELETE /v1.0/groups/:id': async () => ({ url: `/v1.0/groups/${await newGroup()}` }),
@@ -123,6 +150,16 @@ const CASES: Record<string, () => Call | Promise<Call>> = {
     await t.services.groupLicensing.assignLicense(testContext(tenant.tenantId), groupId, { add: [{ skuId: FLEET.standard, disabledPlans: [] }], remove: [] });
     return { url: `/admin/groups/${groupId}/licenses/${FLEET.standard}`, payload: { waitlist: true } };
   },
+  'POST /admin/webhooks': () => ({ url: '/admin/webhooks', payload: { url: 'https://93.184.215.14/hooks/audited', eventTypes: ['licenses.changed'] } }),
+  'PATCH /admin/webhooks/:id': async () => ({ url: `/admin/webhooks/${await newWebhook()}`, payload: { enabled: false } }),
+  'DELETE /admin/webhooks/:id': async () => ({ url: `/admin/webhooks/${await newWebhook()}` }),
+  'POST /admin/webhooks/:id/rotate-secret': async () => ({ url: `/admin/webhooks/${await newWebhook()}/rotate-secret` }),
+  'POST /admin/webhooks/:id/deliveries/:deliveryId/redeliver': async () => {
+    const webhookId = await newWebhook();
+    await fresh('webhook-delivered').then((user) => t.services.licensing.assignLicense(testContext(tenant.tenantId), { userKey: user, add: [{ skuId: FLEET.standard, disabledPlans: [] }], remove: [] }));
+    const [delivery] = (await t.services.webhooks.listDeliveries(testContext(tenant.tenantId), webhookId, { top: 1 })).deliveries;
+    return { url: `/admin/webhooks/${webhookId}/deliveries/${delivery?.deliveryId ?? ''}/redeliver` };
+  },
   'POST /v1.0/invitations': () => ({ url: '/v1.0/invitations', payload: { invitedUserEmailAddress: `guest-${Math.random().toString(36).slice(2, 8)}@fabrikam.example`, inviteRedirectUrl: 'https://myapps.example/' } }),
 };
 
@@ -135,7 +172,13 @@ const newGroup = async (memberIds: readonly string[] = []): Promise<string> =>
     )
   ).group.groupId;
 
+const newWebhook = async (): Promise<string> =>
+  (await t.services.webhooks.create(testContext(tenant.tenantId), { url: 'https://93.184.215.14/hooks/audited', eventTypes: ['licenses.changed'] })).webhook.webhookId;
+
 const newApp = async (): Promise<string> => (await t.services.apps.create(testContext(tenant.tenantId), { displayName: 'Audited app', permissions: [] })).appId;
+
+const newSubscription = async (extra: { isTrial?: boolean } = {}): Promise<string> =>
+  (await t.services.subscriptions.recordSubscription(testContext(tenant.tenantId), { skuId: MS.powerBiPro, totalLicenses: 1, termEndAt: new Date(TEST_NOW.getTime() + 30 * 86_400_000), ...extra })).subscriptionId;
 
 async function subscriptionOf(skuId: string): Promise<string> {
   const views = await t.services.subscriptions.listSubscriptions(testContext(tenant.tenantId));
@@ -146,7 +189,7 @@ const auditCount = async (): Promise<number> =>
   (await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_log WHERE tenant_id = ${tenant.tenantId}`.execute(t.handle.db)).rows[0]?.n ?? 0;
 
 /** POST routes that change nothing (dry runs): they must leave no audit row, checked below. */
-const DRY_RUNS = new Set(['POST /admin/groups/:id/licenses/preview', 'POST /admin/groups/:id/rule/preview', 'POST /admin/groups/:id/members/preview']);
+const DRY_RUNS = new Set(['POST /admin/groups/:id/licenses/preview', 'POST /admin/groups/:id/rule/preview', 'POST /admin/groups/:id/members/preview', 'POST /admin/users/:id/delete/preview']);
 
 const mutating = (): DeclaredRoute[] =>
   t.app.declaredRoutes.filter((route) => !route.public && ['POST', 'PATCH', 'PUT', 'DELETE'].includes(route.method) && !DRY_RUNS.has(`${route.method} ${route.url}`));
@@ -199,6 +242,8 @@ describe('audit coverage', () => {
     expect(rule.statusCode, rule.body).toBe(200);
     const members = await t.inject({ method: 'POST', url: `/admin/groups/${groupId}/members/preview`, tenant: tenant.tenantId, payload: { add: [joining] } });
     expect(members.statusCode, members.body).toBe(200);
+    const deletion = await t.inject({ method: 'POST', url: `/admin/users/${joining}/delete/preview`, tenant: tenant.tenantId });
+    expect(deletion.statusCode, deletion.body).toBe(200);
     expect(await auditCount()).toBe(before);
   });
 

@@ -63,6 +63,9 @@ async function pathIds(services: Services, tenant: LicensingTenant, suffix: stri
   const group = await services.groups.createGroup(context, { displayName: `Matrix group ${suffix}`, mailNickname: `matrix${suffix}`, mailEnabled: false, securityEnabled: true }, [
     `https://graph.microsoft.com/v1.0/directoryObjects/${groupMember}`,
   ]);
+  const webhook = await services.webhooks.create(context, { url: 'https://93.184.215.14/hooks/matrix', eventTypes: ['licenses.changed'] });
+  await services.licensing.assignLicense(context, { userKey: groupMember, add: [{ skuId: MS.e3, disabledPlans: [] }], remove: [] });
+  const [delivery] = (await services.webhooks.listDeliveries(context, webhook.webhook.webhookId, { top: 1 })).deliveries;
   return {
     user: user,
     deletedItem: deleted,
@@ -74,6 +77,9 @@ async function pathIds(services: Services, tenant: LicensingTenant, suffix: stri
     roleAssignment: assignments[0]?.id ?? '',
     group: group.group.groupId,
     groupMember,
+    webhook: webhook.webhook.webhookId,
+    dataHold: (await services.dataLifecycle.createHold(context, { kind: 'litigationHold', userId: user, dataClasses: ['mailbox'], name: `Matrix hold ${suffix}` })).holdId,
+    webhookDelivery: delivery?.deliveryId ?? '',
   };
 }
 
@@ -99,12 +105,19 @@ function paramValue(route: DeclaredRoute, param: string, ids: Record<string, str
       if (route.url.startsWith('/v1.0/groups/') || route.url.startsWith('/admin/groups/')) {
         return ids.group;
       }
+      if (route.url.startsWith('/admin/webhooks/')) {
+        return ids.webhook;
+      }
+      if (route.url.startsWith('/admin/data/holds/')) {
+        return ids.dataHold;
+      }
       return undefined;
     },
     memberId: () => ids.groupMember,
     skuId: () => ids.skuId,
     appId: () => ids.appId,
     keyId: () => ids.keyId,
+    deliveryId: () => ids.webhookDelivery,
   };
   const value = byParam[param]?.();
   if (value === undefined) {
@@ -223,7 +236,7 @@ describe('the matrix', () => {
 
 /** Everything of a tenant a request could change. */
 async function snapshotOf(tenantId: string): Promise<unknown> {
-  const tables = ['directory_user', 'license_assignment', 'user_license', 'subscription', 'sku_seat', 'audit_log', 'role_assignment', 'user_credential', 'app_registration', 'app_secret', 'invitation', 'catalogue_sku', 'directory_group', 'group_member'];
+  const tables = ['directory_user', 'license_assignment', 'user_license', 'subscription', 'sku_seat', 'audit_log', 'role_assignment', 'user_credential', 'app_registration', 'app_secret', 'invitation', 'catalogue_sku', 'directory_group', 'group_member', 'webhook', 'webhook_delivery', 'data_hold', 'user_data'];
   const snapshot: Record<string, unknown> = {};
   for (const table of tables) {
     snapshot[table] = await t.handle.db

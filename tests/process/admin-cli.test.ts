@@ -1,11 +1,10 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoCredentialsFile, killAll, readDemoCredentials, repoRoot, startAllotServer } from '../support/server-process.js';
 
 /**
  * Bootstrap without default passwords, as whole processes on one embedded data directory: a fresh
@@ -14,69 +13,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * first Global Administrator and `allot admins reset-password` is the break-glass.
  */
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const run = promisify(execFile);
 let dataDir: string;
 const spawned: ChildProcess[] = [];
 
-interface DemoCredentials {
-  tenantId: string;
-  domain: string;
-  admin: { userPrincipalName: string; password: string };
-  app: { clientId: string; clientSecret: string };
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address !== 'object') {
-    throw new Error('no port');
-  }
-  return address.port;
-}
-
-/** Starts `allot serve`, waits until it answers, and returns its URL, its output and a stop function. */
-async function startServer(): Promise<{ url: string; output: () => string; stop: () => Promise<void> }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve'], {
-    cwd: repoRoot,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ALLOT_DATA_DIR: dataDir, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  spawned.push(child);
-  let output = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
-  const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 90_000;
-  for (;;) {
-    if (child.exitCode !== null) {
-      throw new Error(`server exited:\n${output}`);
-    }
-    const ready = await fetch(`${url}/readyz`, { signal: AbortSignal.timeout(2_000) }).then((response) => response.ok, () => false);
-    if (ready) {
-      break;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`server not ready:\n${output}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  return {
-    url,
-    output: () => output,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
+const startServer = () => startAllotServer({ ALLOT_DATA_DIR: dataDir, LOG_LEVEL: 'info' }, spawned);
 
 const allot = async (...args: string[]): Promise<Record<string, unknown>> => {
   const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/main.ts', ...args, '--json'], { cwd: repoRoot, env: { ...process.env, ALLOT_DATA_DIR: dataDir } });
@@ -89,20 +30,16 @@ const signIn = (url: string, userPrincipalName: string, password: string) =>
 beforeAll(() => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'allot-admin-cli-'));
 });
-afterAll(() => {
-  for (const child of spawned) {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-    }
-  }
+afterAll(async () => {
+  await killAll(spawned);
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe('bootstrap and break-glass', () => {
   it('seeds the demo with generated credentials in an owner-only file, creates a tenant and resets a password from the CLI', async () => {
     const first = await startServer();
-    const file = path.join(dataDir, 'demo-credentials.json');
-    const demo = JSON.parse(fs.readFileSync(file, 'utf8')) as DemoCredentials;
+    const file = demoCredentialsFile(dataDir);
+    const demo = readDemoCredentials(dataDir);
     expect(fs.statSync(file).mode & 0o777).toBe(0o600);
     expect(demo).toMatchObject({ domain: 'contoso.onmicrosoft.com', admin: { userPrincipalName: 'admin@contoso.onmicrosoft.com' } });
     expect(demo.admin.password).toMatch(/^.{16,}$/);

@@ -1,16 +1,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRuntime } from '../../src/bootstrap.js';
 import { loadConfig } from '../../src/config.js';
 import { systemPrincipal, type RequestContext } from '../../src/domain/context.js';
 import { DEMO_TENANT_ID, seedDemoTenant } from '../../src/services/demo-tenant.js';
 import { generateSelfSignedCertificate } from '../../src/tls.js';
+import { killAll, repoRoot, startAllotServer, type ServerProcess } from '../support/server-process.js';
 
 /**
  * Allot over HTTPS with a self-signed certificate (from `allot tls generate`'s code), driven by a
@@ -19,7 +18,6 @@ import { generateSelfSignedCertificate } from '../../src/tls.js';
  * (Allot as a known authority), as scripts written for Microsoft 365 do.
  */
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const EXCHANGE_PLAN_1 = '4b9405b0-7788-4568-add1-99614e613b69';
 
 let workDir: string;
@@ -28,23 +26,9 @@ let certFile: string;
 let keyFile: string;
 let client: { clientId: string; clientSecret: string };
 let userId: string;
-let server: ChildProcess | undefined;
-let serverOutput = '';
+const spawned: ChildProcess[] = [];
+let server: ServerProcess;
 let baseUrl: string;
-
-async function freePort(): Promise<number> {
-  const probe = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', resolve);
-  });
-  const address = probe.address();
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  if (address === null || typeof address !== 'object') {
-    throw new Error('no port');
-  }
-  return address.port;
-}
 
 /** An HTTPS request trusting only Allot's self-signed certificate. */
 function request(url: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<{ status: number; body: string }> {
@@ -57,20 +41,6 @@ function request(url: string, options: { method?: string; headers?: Record<strin
     outgoing.on('error', reject);
     outgoing.end(options.body);
   });
-}
-
-async function waitReady(child: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) {
-      throw new Error(`server exited (code ${child.exitCode})\n${serverOutput}`);
-    }
-    if (await request(`${baseUrl}/readyz`).then((response) => response.status === 200, () => false)) {
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`server not ready\n${serverOutput}`);
 }
 
 function run(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -115,31 +85,19 @@ beforeAll(async () => {
     await runtime.close();
   }
 
-  const port = await freePort();
-  baseUrl = `https://127.0.0.1:${port}`;
-  server = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve'], {
-    cwd: repoRoot,
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', ALLOT_DATA_DIR: dataDir, ALLOT_TLS_CERT: certFile, ALLOT_TLS_KEY: keyFile, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  server.stdout?.setEncoding('utf8').on('data', (chunk: string) => (serverOutput += chunk));
-  server.stderr?.setEncoding('utf8').on('data', (chunk: string) => (serverOutput += chunk));
-  await waitReady(server);
+  server = await startAllotServer({ ALLOT_DATA_DIR: dataDir, ALLOT_TLS_CERT: certFile, ALLOT_TLS_KEY: keyFile, LOG_LEVEL: 'info' }, spawned, 60_000);
+  baseUrl = server.url;
 });
 
 afterAll(async () => {
-  if (server && server.exitCode === null) {
-    const closed = new Promise((resolve) => server?.once('close', resolve));
-    server.kill('SIGTERM');
-    await closed;
-  }
+  await killAll(spawned, 'SIGTERM');
   fs.rmSync(workDir, { recursive: true, force: true });
 });
 
 describe('Graph tooling against Allot over HTTPS', () => {
   it('serves HTTPS only, with https:// URLs, and a key file only its owner reads', async () => {
     expect(fs.statSync(keyFile).mode & 0o777).toBe(0o600);
-    expect(serverOutput).toContain(`Server listening at ${baseUrl}`);
+    expect(server.output()).toContain(`Server listening at ${baseUrl}`);
     const discovery = await request(`${baseUrl}/${DEMO_TENANT_ID}/v2.0/.well-known/openid-configuration`);
     expect(JSON.parse(discovery.body)).toMatchObject({ issuer: `${baseUrl}/${DEMO_TENANT_ID}/v2.0`, token_endpoint: `${baseUrl}/${DEMO_TENANT_ID}/oauth2/v2.0/token` });
     // Plain HTTP on the same port gets no answer from the API.
@@ -183,7 +141,7 @@ describe('Graph tooling against Allot over HTTPS', () => {
     expect(output.msal, output.msal.error).toMatchObject({ ok: true, tokenType: 'Bearer', subscribedSkusStatus: 200 });
 
     // Nothing secret reaches the server's log.
-    expect(serverOutput).not.toContain(client.clientSecret);
-    expect(serverOutput).not.toContain(before.access_token.split('.')[2] ?? 'unreachable');
+    expect(server.output()).not.toContain(client.clientSecret);
+    expect(server.output()).not.toContain(before.access_token.split('.')[2] ?? 'unreachable');
   });
 });

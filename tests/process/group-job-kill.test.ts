@@ -1,15 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRuntime, type Runtime } from '../../src/bootstrap.js';
 import { loadConfig } from '../../src/config.js';
 import { createBulkSeedRepository } from '../../src/db/repositories/bulk-seed.repository.js';
 import { systemPrincipal, type RequestContext } from '../../src/domain/context.js';
+import type { DemoCredentials } from '../../src/services/demo-tenant.js';
+import { demoAppAuthorization, killAll, lockHolderPid, readDemoCredentials, startAllotServer, within, type ServerProcess } from '../support/server-process.js';
 
 /**
  * Issue 4, Done-when: "A kill -9 during a chunked job over a large group resumes after restart;
@@ -22,8 +22,7 @@ import { systemPrincipal, type RequestContext } from '../../src/domain/context.j
  * server's thread).
  */
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const READY_TIMEOUT_MS = 60_000;
+const READY_TIMEOUT_MS = 100_000;
 const MEMBERS = 3_000;
 /** 100 seats short: the last 100 members by membership order wait in CountViolation, across the restart too. */
 const SEATS = 2_900;
@@ -37,122 +36,33 @@ const CHUNK = 50;
 const SKU = '19ec0d23-8335-4cbd-94ac-6050e30712fa';
 const FINISH = 'Finish applying group based license to users';
 
-interface Server {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-interface DemoCredentials {
-  tenantId: string;
-  domain: string;
-  app: { clientId: string; clientSecret: string };
-}
-
 const spawned: ChildProcess[] = [];
 let dataDir: string;
 let lockFile: string;
 let demo: DemoCredentials;
 let groupId: string;
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address !== 'object') {
-    throw new Error('no port');
-  }
-  return address.port;
-}
-
-const isRunning = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
-
 /** `allot serve` on the test's data directory, ready to answer; info logs (the job runner's "job done"). */
-async function startServer(): Promise<Server> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', 'serve'], {
-    cwd: repoRoot,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      ALLOT_DATA_DIR: dataDir,
-      LOG_LEVEL: 'info',
-      ALLOT_GROUP_INLINE_LIMIT: '100',
-      ALLOT_JOB_INTERVAL_SECONDS: '1',
-      ALLOT_JOB_CHUNK_SIZE: String(CHUNK),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  spawned.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.once('close', (code, signal) => resolve({ code, signal }));
-  });
-  const server: Server = { child, url: `http://127.0.0.1:${port}`, output: () => `stdout:\n${stdout}\nstderr:\n${stderr}`, exited };
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  for (;;) {
-    if (!isRunning(child)) {
-      throw new Error(`server exited before it was ready (code ${child.exitCode}, signal ${child.signalCode})\n${server.output()}`);
-    }
-    const ready = await fetch(`${server.url}/readyz`, { signal: AbortSignal.timeout(2_000) }).then((response) => response.ok, () => false);
-    if (ready) {
-      return server;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`server not ready after ${READY_TIMEOUT_MS} ms\n${server.output()}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      promise,
-      new Promise<never>((_resolve, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const startServer = (): Promise<ServerProcess> =>
+  startAllotServer({ ALLOT_DATA_DIR: dataDir, LOG_LEVEL: 'info', ALLOT_GROUP_INLINE_LIMIT: '100', ALLOT_JOB_INTERVAL_SECONDS: '1', ALLOT_JOB_CHUNK_SIZE: String(CHUNK) }, spawned, READY_TIMEOUT_MS);
 
 /** A bearer token of the demo app (its secret is in demo-credentials.json, written by the first start). */
-async function authorizationOf(server: Server): Promise<string> {
-  const response = await fetch(`${server.url}/${demo.tenantId}/oauth2/v2.0/token`, {
-    method: 'POST',
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: demo.app.clientId, client_secret: demo.app.clientSecret, scope: 'https://graph.microsoft.com/.default' }),
-    signal: AbortSignal.timeout(10_000),
-  });
-  expect(response.status).toBe(200);
-  return `Bearer ${((await response.json()) as { access_token: string }).access_token}`;
-}
+const authorizationOf = (server: ServerProcess): Promise<string> => demoAppAuthorization(server.url, demo);
 
-async function getJson<T>(server: Server, authorization: string, url: string): Promise<T> {
+async function getJson<T>(server: ServerProcess, authorization: string, url: string): Promise<T> {
   const response = await fetch(`${server.url}${url}`, { headers: { authorization }, signal: AbortSignal.timeout(10_000) });
   expect(response.status, `GET ${url}`).toBe(200);
   return (await response.json()) as T;
 }
 
-const processingState = async (server: Server, authorization: string): Promise<string | undefined> =>
+const processingState = async (server: ServerProcess, authorization: string): Promise<string | undefined> =>
   (await getJson<{ licenseProcessingState: { state: string } | null }>(server, authorization, `/v1.0/groups/${groupId}?$select=licenseProcessingState`)).licenseProcessingState?.state;
 
-const consumedUnits = async (server: Server, authorization: string): Promise<number | undefined> =>
+const consumedUnits = async (server: ServerProcess, authorization: string): Promise<number | undefined> =>
   (await getJson<{ value: { skuId: string; consumedUnits: number }[] }>(server, authorization, '/v1.0/subscribedSkus')).value.find((sku) => sku.skuId === SKU)?.consumedUnits;
 
 /** The job runner's "job done" lines (pino JSON on stdout) of the group licensing job for the demo tenant. */
-const jobDoneLines = (server: Server): { affected: number }[] =>
+const jobDoneLines = (server: ServerProcess): { affected: number }[] =>
   server
     .output()
     .split('\n')
@@ -160,8 +70,6 @@ const jobDoneLines = (server: Server): { affected: number }[] =>
     .map((line) => JSON.parse(line) as { msg?: string; job?: string; tenantId?: string; affected?: number })
     .filter((entry) => entry.msg === 'job done' && entry.job === 'processGroupLicenseJobs' && entry.tenantId === demo.tenantId)
     .map((entry) => ({ affected: entry.affected ?? 0 }));
-
-const lockPid = (): number => (JSON.parse(fs.readFileSync(lockFile, 'utf8')) as { pid: number }).pid;
 
 /** The runtime opened in this process, as the CLI does (the server must be stopped). */
 const openDirectly = (): Promise<Runtime> => openRuntime(loadConfig({ ALLOT_DATA_DIR: dataDir, LOG_LEVEL: 'silent' }));
@@ -174,24 +82,18 @@ beforeAll(() => {
 });
 
 afterAll(async () => {
-  for (const child of spawned) {
-    if (isRunning(child)) {
-      const closed = new Promise((resolve) => child.once('close', resolve));
-      child.kill('SIGKILL');
-      await within(closed, 10_000, `killing pid ${child.pid}`).catch(() => undefined);
-    }
-  }
+  await killAll(spawned);
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe('a chunked group licensing job killed with SIGKILL', () => {
-  let killed: Server;
+  let killed: ServerProcess;
 
   it('seeds the demo tenant, then (server stopped) a group of 3,000 unlicensed users and too few seats', async () => {
     const seeding = await startServer();
     seeding.child.kill('SIGTERM');
     expect(await within(seeding.exited, 15_000, 'SIGTERM exit')).toEqual({ code: 0, signal: null });
-    demo = JSON.parse(fs.readFileSync(path.join(dataDir, 'demo-credentials.json'), 'utf8')) as DemoCredentials;
+    demo = readDemoCredentials(dataDir);
 
     const runtime = await openDirectly();
     try {
@@ -238,13 +140,13 @@ describe('a chunked group licensing job killed with SIGKILL', () => {
     expect(await within(killed.exited, 10_000, 'SIGKILL exit')).toEqual({ code: null, signal: 'SIGKILL' });
     // Killed in the middle of the tick: it never reported its work, and its lock file stays behind.
     expect(jobDoneLines(killed)).toEqual([]);
-    expect(lockPid()).toBe(killed.child.pid);
+    expect(lockHolderPid(dataDir)).toBe(killed.child.pid);
   });
 
   it('restarted on the same directory, takes over the stale lock and finishes the job from its cursor', async () => {
     const restarted = await startServer();
     try {
-      expect(lockPid()).toBe(restarted.child.pid);
+      expect(lockHolderPid(dataDir)).toBe(restarted.child.pid);
       const authorization = await authorizationOf(restarted);
       const deadline = Date.now() + 60_000;
       let state = await processingState(restarted, authorization);

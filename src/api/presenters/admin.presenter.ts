@@ -2,6 +2,8 @@ import type { BulkChangeResult, LicenseExplanation, ProductOverview } from '../.
 import type { LicensedUser } from '../../services/licensing.service.js';
 import type { SubscriptionRecord } from '../../domain/seats.js';
 import { presentUser } from './user.presenter.js';
+import { DAY_MS } from '../../domain/clock.js';
+import { ADMIN_CENTER_STATUS, overAssignmentDeadline } from '../../domain/subscription-lifecycle.js';
 
 const iso = (date: Date | null): string | null => (date === null ? null : date.toISOString());
 
@@ -17,6 +19,22 @@ export const presentSubscriptionSummary = (subscription: SubscriptionRecord) => 
   purchasedByUserId: subscription.purchasedByUserId,
   createdDateTime: iso(subscription.createdAt),
   nextLifecycleDateTime: iso(subscription.nextLifecycleAt),
+  // The admin center's names for Graph's statuses (Active, Expired, Disabled, Deleted).
+  adminCenterStatus: ADMIN_CENTER_STATUS[subscription.status],
+  termStartDateTime: iso(subscription.termStartAt),
+  termEndDateTime: iso(subscription.termEndAt),
+  recurringBilling: subscription.recurringBilling,
+  cancellationWindowDays: subscription.cancellationWindowDays,
+  cancellationWindowEndDateTime: iso(new Date(subscription.termStartAt.getTime() + subscription.cancellationWindowDays * DAY_MS)),
+  warningDays: subscription.warningDays,
+  suspendedDays: subscription.suspendedDays,
+  trialExtended: subscription.trialExtended,
+  refundEligible: subscription.refundEligible,
+  cancelledDateTime: iso(subscription.cancelledAt),
+  statusChangedDateTime: iso(subscription.statusChangedAt),
+  lifecycleCause: subscription.lifecycleCause,
+  overAssignedSinceDateTime: iso(subscription.overAssignedSince),
+  overAssignmentFixByDateTime: iso(overAssignmentDeadline(subscription)),
 });
 
 /** A product row of Billing > Licenses. */
@@ -50,6 +68,9 @@ export const presentBulkResult = (result: BulkChangeResult) => ({
     servicesLost: outcome.servicesLost,
     conflicts: outcome.conflicts.slice(1),
   })),
+  ...(result.dataClocks === undefined
+    ? {}
+    : { dataClocks: result.dataClocks.map((clock) => ({ userId: clock.userId, dataClass: clock.dataClass, graceUntil: clock.graceUntil?.toISOString() ?? null })) }),
 });
 
 /** One user's licenses for the Licenses and apps panel, with the version to send back in If-Match. */

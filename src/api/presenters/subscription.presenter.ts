@@ -4,10 +4,10 @@ import type { SubscribedSkuView, SubscriptionView } from '../../services/subscri
 const iso = (date: Date | null): string | null => (date === null ? null : date.toISOString().replace(/\.\d{3}Z$/, 'Z'));
 
 /** Graph's subscribedSku; `id` is `{tenantId}_{skuId}`. */
-const servicePlanInfo = (plan: ServicePlan) => ({
+const servicePlanInfo = (plan: ServicePlan, provisioningStatus: 'Success' | 'Disabled' = 'Success') => ({
   servicePlanId: plan.servicePlanId,
   servicePlanName: plan.servicePlanName,
-  provisioningStatus: 'Success',
+  provisioningStatus,
   appliesTo: plan.appliesTo,
 });
 
@@ -20,7 +20,7 @@ export function presentSubscribedSku(view: SubscribedSkuView, tenant: { tenantId
     consumedUnits: view.consumedUnits,
     id: `${tenant.tenantId}_${view.sku.skuId}`,
     prepaidUnits: view.prepaidUnits,
-    servicePlans: view.plans.map(servicePlanInfo),
+    servicePlans: view.plans.map((plan) => servicePlanInfo(plan)),
     skuId: view.sku.skuId,
     skuPartNumber: view.sku.skuPartNumber,
     subscriptionIds: view.subscriptions.map((subscription) => subscription.commerceSubscriptionId),
@@ -38,7 +38,8 @@ export function presentSubscription({ subscription, sku, plans }: SubscriptionVi
     ownerId: subscription.purchasedByUserId,
     ownerTenantId: null,
     ownerType: subscription.purchasedByUserId === null ? null : 'User',
-    serviceStatus: plans.map(servicePlanInfo),
+    // UNCONFIRMED: a subscription that grants no access any more reports its plans Disabled.
+    serviceStatus: plans.map((plan) => servicePlanInfo(plan, subscription.status === 'Enabled' || subscription.status === 'Warning' ? 'Success' : 'Disabled')),
     skuId: subscription.skuId,
     skuPartNumber: sku?.skuPartNumber ?? null,
     status: subscription.status,

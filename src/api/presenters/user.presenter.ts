@@ -1,6 +1,7 @@
 import { effectiveLicenses, enabledPlanIds, isActiveAssignment } from '../../domain/licenses.js';
 import { DIRECT_SOURCE } from '../../domain/ids.js';
 import type { DirectoryUser } from '../../domain/user.js';
+import type { SubscriptionStatus } from '../../domain/seats.js';
 import type { LicensedUser } from '../../services/licensing.service.js';
 
 /** Properties GET /users returns without $select (graph-licensing.md §1.9). */
@@ -64,7 +65,13 @@ function directoryProperties(user: DirectoryUser): Record<string, unknown> {
   };
 }
 
-function licensingProperties({ user, assignments, catalogue }: LicensedUser): Record<string, unknown> {
+/** Graph's capabilityStatus of a held SKU's plans: its seat's subscription status (Enabled when unknown). */
+const seatStatus = (view: Pick<LicensedUser, 'seatStatuses'>, skuId: string): SubscriptionStatus => view.seatStatuses?.get(skuId) ?? 'Enabled';
+
+/** Whether a held SKU's plans work: not while its subscription is Suspended, LockedOut or Deleted. */
+const grantsAccess = (status: SubscriptionStatus): boolean => status === 'Enabled' || status === 'Warning';
+
+function licensingProperties({ user, assignments, catalogue, seatStatuses }: LicensedUser): Record<string, unknown> {
   const licenses = effectiveLicenses(assignments);
   const assignedAt = new Map<string, Date>();
   for (const assignment of assignments.filter(isActiveAssignment)) {
@@ -79,7 +86,7 @@ function licensingProperties({ user, assignments, catalogue }: LicensedUser): Re
       .filter((planId) => enabled.has(planId))
       .map((planId) => ({
         assignedDateTime: iso(assignedAt.get(license.skuId) ?? user.createdAt),
-        capabilityStatus: 'Enabled',
+        capabilityStatus: seatStatus({ seatStatuses }, license.skuId),
         service: catalogue.findPlan(planId)?.service ?? 'unknown',
         servicePlanId: planId,
       })),
@@ -117,9 +124,12 @@ export function presentUser(view: LicensedUser, options: { select?: readonly str
 }
 
 /** Graph's licenseDetails: one per SKU the user holds, with each plan's status for the user. */
-export function presentLicenseDetails({ user, assignments, catalogue }: LicensedUser): Record<string, unknown>[] {
+export function presentLicenseDetails({ user, assignments, catalogue, seatStatuses }: LicensedUser): Record<string, unknown>[] {
   return effectiveLicenses(assignments).map((license) => {
     const sku = catalogue.findSku(license.skuId);
+    // UNCONFIRMED in Graph: a plan of a suspended subscription is reported Disabled (servicePlanInfo
+    // has no capabilityStatus; assignedPlans carries the subscription's status itself).
+    const works = grantsAccess(seatStatus({ seatStatuses }, license.skuId));
     return {
       id: Buffer.from(`${user.userId}_${license.skuId}`).toString('base64url'),
       skuId: license.skuId,
@@ -129,7 +139,7 @@ export function presentLicenseDetails({ user, assignments, catalogue }: Licensed
         return {
           servicePlanId: planId,
           servicePlanName: plan?.servicePlanName ?? planId,
-          provisioningStatus: license.disabledPlans.includes(planId) ? 'Disabled' : 'Success',
+          provisioningStatus: license.disabledPlans.includes(planId) || !works ? 'Disabled' : 'Success',
           appliesTo: plan?.appliesTo ?? 'User',
         };
       }),

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Assignment } from '../../domain/licenses.js';
+import type { SubscriptionStatus } from '../../domain/seats.js';
 import type { Database } from '../schema.js';
 import { anyUuid } from '../any-uuid.js';
 
@@ -119,6 +120,48 @@ export function createAssignmentRepository(db: Kysely<Database>, tenantId: strin
         WHERE ul.tenant_id = ${tenantId} AND ul.user_id = k.user_id AND ul.sku_id = k.sku_id
         RETURNING ul.user_id, ul.sku_id, ul.subscription_id`.execute(db);
       return result.rows.map((row) => ({ userId: row.user_id, skuId: row.sku_id, subscriptionId: row.subscription_id }));
+    },
+
+    /** Seats bound to one subscription, the most recently assigned first (they leave first). */
+    async seatsOfSubscription(subscriptionId: string, limit?: number): Promise<SeatBinding[]> {
+      let query = db
+        .selectFrom('user_license')
+        .select(['user_id', 'sku_id', 'subscription_id'])
+        .where('tenant_id', '=', tenantId)
+        .where('subscription_id', '=', subscriptionId)
+        .orderBy('assigned_at', 'desc')
+        .orderBy('user_id', 'desc');
+      if (limit !== undefined) {
+        query = query.limit(limit);
+      }
+      return (await query.execute()).map((row) => ({ userId: row.user_id, skuId: row.sku_id, subscriptionId: row.subscription_id }));
+    },
+
+    /** Moves seats to another subscription of their SKU (the seat, its user and its date stay). */
+    async rebindSeats(moves: readonly SeatBinding[]): Promise<void> {
+      if (moves.length === 0) {
+        return;
+      }
+      await sql`
+        UPDATE user_license ul SET subscription_id = m.subscription_id
+        FROM unnest(${moves.map((m) => m.userId)}::uuid[], ${moves.map((m) => m.skuId)}::uuid[], ${moves.map((m) => m.subscriptionId)}::uuid[])
+             AS m(user_id, sku_id, subscription_id)
+        WHERE ul.tenant_id = ${tenantId} AND ul.user_id = m.user_id AND ul.sku_id = m.sku_id`.execute(db);
+    },
+
+    /** The lifecycle status of the subscription each seat of these users draws from. */
+    async seatStatuses(userIds: readonly string[]): Promise<{ userId: string; skuId: string; status: SubscriptionStatus }[]> {
+      if (userIds.length === 0) {
+        return [];
+      }
+      const rows = await db
+        .selectFrom('user_license as ul')
+        .innerJoin('subscription as s', (join) => join.onRef('s.tenant_id', '=', 'ul.tenant_id').onRef('s.subscription_id', '=', 'ul.subscription_id'))
+        .select(['ul.user_id', 'ul.sku_id', 's.status'])
+        .where('ul.tenant_id', '=', tenantId)
+        .where('ul.user_id', '=', anyUuid(userIds))
+        .execute();
+      return rows.map((row) => ({ userId: row.user_id, skuId: row.sku_id, status: row.status }));
     },
 
     async listSeats(userIds: readonly string[]): Promise<SeatBinding[]> {

@@ -36,6 +36,7 @@ export function createCatalogueRepository(db: Kysely<Database>, tenantId: string
           appliesTo: plan.applies_to,
           service: plan.service,
           dataClass: plan.data_class as DataClass,
+          ...(plan.data_retention_days === null ? {} : { dataRetentionDays: plan.data_retention_days }),
           prohibitedUsageLocations: plan.prohibited_usage_locations,
         })),
         rules: rules.map((rule): PlanRule =>
@@ -66,6 +67,7 @@ export function createCatalogueRepository(db: Kysely<Database>, tenantId: string
               applies_to: plan.appliesTo,
               service: plan.service,
               data_class: plan.dataClass,
+              data_retention_days: plan.dataRetentionDays ?? null,
               prohibited_usage_locations: [...plan.prohibitedUsageLocations],
             })),
           )

@@ -29,7 +29,45 @@ export function createEventRepository(db: Kysely<Database>, tenantId: string) {
         JOIN webhook w ON w.tenant_id = ${tenantId} AND w.enabled AND new_event.type = ANY (w.event_types)`.execute(db);
       return eventIds;
     },
+
+    /** The outbox in the order events were written (sequence), after `afterSequence`, optionally of one type. */
+    async page(query: { type?: string; afterSequence?: string; top: number }): Promise<{ events: OutboxEvent[]; hasMore: boolean }> {
+      let select = db
+        .selectFrom('event_outbox')
+        .select(['event_id', 'type', 'occurred_at', 'payload'])
+        .select(sql<string>`sequence::text`.as('sequence_text'))
+        .where('tenant_id', '=', tenantId);
+      if (query.type !== undefined) {
+        select = select.where('type', '=', query.type);
+      }
+      if (query.afterSequence !== undefined) {
+        select = select.where(sql<boolean>`sequence > ${query.afterSequence}::bigint`);
+      }
+      const rows = await select
+        .orderBy('sequence')
+        .limit(query.top + 1)
+        .execute();
+      return {
+        events: rows.slice(0, query.top).map((row) => ({
+          eventId: row.event_id,
+          sequence: row.sequence_text,
+          type: row.type,
+          occurredAt: new Date(row.occurred_at),
+          data: row.payload as Record<string, unknown>,
+        })),
+        hasMore: rows.length > query.top,
+      };
+    },
   };
+}
+
+/** An event as stored in the outbox; `sequence` (a bigint, as text) orders the tenant's events. */
+export interface OutboxEvent {
+  eventId: string;
+  sequence: string;
+  type: string;
+  occurredAt: Date;
+  data: Record<string, unknown>;
 }
 
 export type EventRepository = ReturnType<typeof createEventRepository>;

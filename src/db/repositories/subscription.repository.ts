@@ -195,9 +195,15 @@ export function createSubscriptionRepository(db: Kysely<Database>, tenantId: str
       await db.updateTable('subscription').set(columns).where('tenant_id', '=', tenantId).where('subscription_id', '=', subscriptionId).execute();
     },
 
-    /** Subscriptions whose next lifecycle date has come (the scheduler's work list). */
+    /** The scheduler's work list: subscriptions whose next lifecycle date has come, and over-assigned ones. */
     async listDue(now: Date): Promise<SubscriptionRecord[]> {
-      return (await subscriptions().where('next_lifecycle_at', '<=', now).orderBy('next_lifecycle_at').orderBy('subscription_id').execute()).map(toRecord);
+      return (
+        await subscriptions()
+          .where((eb) => eb.or([eb('next_lifecycle_at', '<=', now), eb('over_assigned_since', 'is not', null)]))
+          .orderBy('sku_id')
+          .orderBy('subscription_id')
+          .execute()
+      ).map(toRecord);
     },
 
     async setTotalLicenses(subscriptionId: string, totalLicenses: number): Promise<void> {

@@ -14,7 +14,8 @@ export function adminCatalogueRoutes(app: FastifyInstance, { services }: RouteDe
     const planIds = new Set(custom.flatMap((sku) => sku.servicePlanIds));
     return {
       products: custom,
-      servicePlans: catalogue.plans.filter((plan) => planIds.has(plan.servicePlanId)),
+      // null: the data class's default retention (30 days).
+      servicePlans: catalogue.plans.filter((plan) => planIds.has(plan.servicePlanId)).map((plan) => ({ ...plan, dataRetentionDays: plan.dataRetentionDays ?? null })),
       rules: catalogue.rules.filter((rule) => (rule.kind === 'mutuallyExclusive' ? rule.planIds : [rule.servicePlanId, ...rule.requiredPlanIds]).some((id) => planIds.has(id))),
     };
   });

@@ -1,0 +1,241 @@
+import type { AuditEntry } from '../domain/audit.js';
+import type { Catalogue } from '../domain/catalogue.js';
+import { requireAllowed, type RequestContext } from '../domain/context.js';
+import {
+  DATA_LIFECYCLE_CLASSES,
+  dataClassFacts,
+  holdDataClasses,
+  holdsCovering,
+  isEnterpriseSku,
+  isSearchable,
+  reconcileDataRecord,
+  settleDataRecord,
+  type DataHold,
+  type DataLifecycleClass,
+  type DataRecord,
+  type DataState,
+  type DataTransition,
+} from '../domain/data-lifecycle.js';
+import { AppError, invalidRequest, notFound, orNotFound } from '../domain/errors.js';
+import { isGuid, type IdGenerator } from '../domain/ids.js';
+import { SOFT_DELETE_RETENTION_DAYS } from '../domain/user.js';
+import { DAY_MS } from '../domain/clock.js';
+import type { Repositories } from '../db/repositories/index.js';
+import { loadTenantCatalogue } from './catalogue.service.js';
+import type { ServiceDeps } from './deps.js';
+import type { LicenseChangeCause } from './license-effects.js';
+import { inRolledBackTransaction, inTenantTransaction, tenantRepositories } from './transaction.js';
+import type { UserService } from './user.service.js';
+
+/**
+ * Moves the data records of a batch of users to what their licenses and deletion say now (the
+ * rules: domain/data-lifecycle.ts#reconcileDataRecord), in the caller's transaction: one read that
+ * computes the held classes in SQL from the catalogue's facts, one upsert, and one
+ * data.lifecycleChanged event listing the transitions. A first license creates a record silently.
+ */
+export async function reconcileUserData(
+  repos: Repositories,
+  input: { userIds: readonly string[]; catalogue: Catalogue; at: Date; ids: IdGenerator; cause: LicenseChangeCause },
+): Promise<DataTransition[]> {
+  const subjects = await repos.userData.reconcileInputs([...new Set(input.userIds)], dataClassFacts(input.catalogue));
+  const writes: DataRecord[] = [];
+  const transitions: DataTransition[] = [];
+  for (const subject of subjects) {
+    const next = reconcileDataRecord(subject, input.at);
+    if (next === undefined) {
+      continue;
+    }
+    writes.push(next);
+    if (subject.record !== null && subject.record.state !== next.state) {
+      transitions.push({ userId: subject.userId, dataClass: subject.dataClass, from: subject.record.state, to: next.state, graceUntil: next.graceUntil });
+    }
+  }
+  transitions.sort((a, b) => a.userId.localeCompare(b.userId) || DATA_LIFECYCLE_CLASSES.indexOf(a.dataClass) - DATA_LIFECYCLE_CLASSES.indexOf(b.dataClass));
+  await repos.userData.write(writes);
+  await emitDataTransitions(repos, input.cause, transitions, input.at, input.ids);
+  return transitions;
+}
+
+/** One data.lifecycleChanged event for a batch (none when nothing moved). */
+export async function emitDataTransitions(repos: Repositories, cause: string, transitions: readonly DataTransition[], at: Date, ids: IdGenerator): Promise<void> {
+  if (transitions.length === 0) {
+    return;
+  }
+  const data = transitions.map((transition) => ({ ...transition, graceUntil: transition.graceUntil?.toISOString() ?? null }));
+  await repos.events.emit([{ type: 'data.lifecycleChanged', data: { cause, transitions: data } }], at, ids);
+}
+
+/** A record as admins see it: searchable or not, the holds that keep it, and what its grace leads to. */
+export interface DataRecordView extends DataRecord {
+  searchable: boolean;
+  holds: DataHold[];
+  /** For a record in Grace: the state its grace's end leads to with today's holds. */
+  afterGrace: DataState | null;
+}
+
+export interface UserDataView {
+  userId: string;
+  userPrincipalName: string | null;
+  deleted: boolean;
+  records: DataRecordView[];
+}
+
+export interface DeletionPreview {
+  userId: string;
+  userPrincipalName: string;
+  seatsFreed: number;
+  deletedAt: Date;
+  permanentDeletionAt: Date;
+  data: DataRecordView[];
+}
+
+export interface NewDataHold {
+  kind: DataHold['kind'];
+  userId?: string;
+  dataClasses: readonly DataLifecycleClass[];
+  name: string;
+}
+
+const holdAudit = (activity: 'Add' | 'Remove', hold: DataHold, userPrincipalName: string | null, tenantId: string): AuditEntry => {
+  const snapshot = { holdId: hold.holdId, kind: hold.kind, userId: hold.userId, dataClasses: hold.dataClasses, name: hold.name };
+  const changes = [{ property: 'DataHold', before: activity === 'Add' ? null : snapshot, after: activity === 'Add' ? snapshot : null }];
+  return hold.kind === 'litigationHold'
+    ? { category: 'UserManagement', activity: `${activity} litigation hold`, target: { type: 'User', id: hold.userId, name: userPrincipalName }, changes }
+    : { category: 'DirectoryManagement', activity: `${activity} retention policy`, target: { type: 'Tenant', id: tenantId, name: hold.name }, changes };
+};
+
+/** Keyset paging over (user, class), carried as an opaque token. */
+const encodeCursor = (record: { userId: string; dataClass: string }): string => Buffer.from(JSON.stringify([record.userId, record.dataClass])).toString('base64url');
+
+function decodeCursor(token: string): { userId: string; dataClass: string } {
+  try {
+    const [userId, dataClass] = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as unknown[];
+    if (typeof userId === 'string' && /^[0-9a-f-]{36}$/.test(userId) && typeof dataClass === 'string') {
+      return { userId, dataClass };
+    }
+  } catch {
+    // falls through to the refusal
+  }
+  throw invalidRequest('The skiptoken is not one this API returned. Start again without it.');
+}
+
+/** Holds, the users' data records, and what a deletion would do to them. */
+export function createDataLifecycleService(deps: ServiceDeps, users: Pick<UserService, 'deleteUser'>) {
+  /** Presents records with the holds that apply and, for a grace, what follows it. */
+  const present = (records: readonly DataRecord[], holds: readonly DataHold[], catalogue: Catalogue, userDeleted: boolean): DataRecordView[] =>
+    records.map((record) => {
+      const covering = holdsCovering(holds, record.userId, record.dataClass);
+      const sku = record.lastSkuId === null ? undefined : catalogue.findSku(record.lastSkuId);
+      const afterGrace =
+        record.state === 'Grace' && record.graceUntil !== null
+          ? (settleDataRecord(record, { holdApplies: covering.length > 0, userDeleted, lastSkuEnterprise: sku !== undefined && isEnterpriseSku(sku) }, record.graceUntil) ?? null)
+          : null;
+      return { ...record, searchable: isSearchable(record.state), holds: covering, afterGrace };
+    });
+
+  return {
+    async listHolds(context: RequestContext): Promise<DataHold[]> {
+      return tenantRepositories(deps.db, context).dataHolds.list();
+    },
+
+    /** A litigation hold on one user (active or deleted) or a retention policy for the whole tenant. */
+    async createHold(context: RequestContext, input: NewDataHold): Promise<DataHold> {
+      return inTenantTransaction(deps.db, context, async (repos) => {
+        const authorized = requireAllowed(context, { action: 'data.manage' });
+        let userPrincipalName: string | null = null;
+        if (input.kind === 'litigationHold') {
+          const userId = input.userId ?? '';
+          const user = (await repos.users.findActive(userId)) ?? (await repos.users.findDeleted(userId));
+          if (user === undefined && (await repos.userData.listForUser(userId)).length === 0) {
+            throw notFound(userId);
+          }
+          userPrincipalName = user?.userPrincipalName ?? null;
+        } else if (input.userId !== undefined) {
+          throw invalidRequest('A retention policy covers the whole tenant: leave userId out, or use kind "litigationHold" for one user.');
+        }
+        const at = deps.clock.now();
+        const hold: DataHold = {
+          holdId: deps.ids(),
+          kind: input.kind,
+          userId: input.kind === 'litigationHold' ? (input.userId ?? null) : null,
+          dataClasses: holdDataClasses(input.dataClasses),
+          name: input.name.trim(),
+          createdAt: at,
+        };
+        await repos.dataHolds.insert(hold);
+        await repos.audit.record(authorized, [holdAudit('Add', hold, userPrincipalName, context.tenantId)], at, deps.ids);
+        return hold;
+      });
+    },
+
+    /** Removes a hold; records it kept past their grace are purged by the next job tick. */
+    async deleteHold(context: RequestContext, holdId: string): Promise<void> {
+      await inTenantTransaction(deps.db, context, async (repos) => {
+        const authorized = requireAllowed(context, { action: 'data.manage' });
+        const hold = await repos.dataHolds.find(holdId);
+        if (hold === undefined) {
+          throw new AppError('notFound', `Hold '${holdId}' does not exist.`);
+        }
+        const user = hold.userId === null ? undefined : ((await repos.users.findActive(hold.userId)) ?? (await repos.users.findDeleted(hold.userId)));
+        await repos.dataHolds.delete(holdId);
+        await repos.audit.record(authorized, [holdAudit('Remove', hold, user?.userPrincipalName ?? null, context.tenantId)], deps.clock.now(), deps.ids);
+      });
+    },
+
+    /** A user's data records (also of a deleted user, or of one purged whose data is retained). */
+    async getUserData(context: RequestContext, userKey: string): Promise<UserDataView> {
+      const repos = tenantRepositories(deps.db, context);
+      const active = await repos.users.findActive(userKey);
+      const user = active ?? (isGuid(userKey) ? await repos.users.findDeleted(userKey) : undefined);
+      if (user === undefined && !isGuid(userKey)) {
+        throw notFound(userKey);
+      }
+      const userId = user?.userId ?? userKey.toLowerCase();
+      const records = await repos.userData.listForUser(userId);
+      if (user === undefined && records.length === 0) {
+        throw notFound(userKey);
+      }
+      const [holds, catalogue] = await Promise.all([repos.dataHolds.listForUser(userId), loadTenantCatalogue(deps.microsoftCatalogue, repos)]);
+      return { userId, userPrincipalName: user?.userPrincipalName ?? null, deleted: active === undefined, records: present(records, holds, catalogue, active === undefined) };
+    },
+
+    /** Records of a state (e.g. Grace, with their dates), paged by user. */
+    async listRecords(context: RequestContext, query: { state?: DataState; top: number; skipToken?: string }) {
+      const repos = tenantRepositories(deps.db, context);
+      const after = query.skipToken === undefined ? undefined : decodeCursor(query.skipToken);
+      const rows = await repos.userData.list({ ...(query.state === undefined ? {} : { state: query.state }), ...(after === undefined ? {} : { after }), limit: query.top + 1 });
+      const page = rows.slice(0, query.top);
+      const last = page.at(-1);
+      return {
+        records: page.map((row) => ({ ...row, searchable: isSearchable(row.state) })),
+        nextSkipToken: rows.length > query.top && last !== undefined ? encodeCursor(last) : null,
+      };
+    },
+
+    /**
+     * What deleting the user would do, from the real deletion rolled back: seats freed, and per
+     * data class its state and dates (the grace that starts, and what its end leads to).
+     */
+    async previewDeletion(context: RequestContext, userKey: string): Promise<DeletionPreview> {
+      return inRolledBackTransaction(deps.db, context, async (repos, trx) => {
+        const user = orNotFound(await repos.users.findActive(userKey), userKey);
+        const seatsBefore = (await repos.assignments.listSeats([user.userId])).length;
+        const deletedAt = deps.clock.now();
+        await users.deleteUser(context, user.userId, { repos, trx });
+        const records = await repos.userData.listForUser(user.userId);
+        const holds = await repos.dataHolds.listForUser(user.userId);
+        const catalogue = await loadTenantCatalogue(deps.microsoftCatalogue, repos);
+        return {
+          userId: user.userId,
+          userPrincipalName: user.userPrincipalName,
+          seatsFreed: seatsBefore - (await repos.assignments.listSeats([user.userId])).length,
+          deletedAt,
+          permanentDeletionAt: new Date(deletedAt.getTime() + SOFT_DELETE_RETENTION_DAYS * DAY_MS),
+          data: present(records, holds, catalogue, true),
+        };
+      });
+    },
+  };
+}
+
+export type DataLifecycleService = ReturnType<typeof createDataLifecycleService>;
