@@ -125,6 +125,11 @@ export const TakeOverRequestSchema = z
   })
   .strict();
 
+export const SubscriptionUsersQuerySchema = z.object({
+  $top: z.coerce.number().int().min(1).max(999).default(100).describe('Page size (1–999)'),
+  $skiptoken: GuidSchema.optional().describe('From @odata.nextLink'),
+});
+
 export const MoveSeatsRequestSchema = z
   .object({
     targetSubscriptionId: z.string().min(1).max(100).optional().describe('Where the seats go; default the product\'s other subscriptions by the allocation policy'),

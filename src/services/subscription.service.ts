@@ -237,6 +237,14 @@ export function createSubscriptionService(deps: ServiceDeps) {
       return { subscription, sku, plans: plansOf(catalogue, sku) };
     },
 
+    /** The users holding a seat of one subscription (a self-service purchase's team, before a take-over). */
+    async listSubscriptionUsers(context: RequestContext, id: string, page: { top: number; after?: string }) {
+      const repos = tenantRepositories(deps.db, context);
+      const subscription = orNotFound(await repos.subscriptions.findById(id), id);
+      const users = await repos.assignments.holdersOfSubscription(subscription.subscriptionId, { ...page, top: page.top + 1 });
+      return { subscription, users: users.slice(0, page.top), next: users.length > page.top ? users[page.top - 1]?.userId : undefined };
+    },
+
     /** Records a subscription an admin entered or a billing system pushed. */
     async recordSubscription(context: RequestContext, input: RecordSubscriptionInput): Promise<SubscriptionRecord> {
       return inTenantTransaction(deps.db, context, async (repos) => {

@@ -288,6 +288,11 @@ describe(`subscription lifecycle on ${testEngine()}`, () => {
       await t.services.licensing.assignLicense(tenant.context, { userKey: user, add: [{ skuId: SKU, disabledPlans: [] }], remove: [], pool: { kind: 'selfService', purchaserUserId: buyer } });
     }
     const own = await record(tenant, { totalLicenses: 2 });
+    // Admins see who uses the purchase, a page at a time.
+    const firstPage = (await call(tenant, 'GET', `/admin/subscriptions/${purchase.subscriptionId}/users?$top=2`)).json<{ value: { id: string }[]; '@odata.nextLink'?: string }>();
+    expect(firstPage.value).toHaveLength(2);
+    const rest = (await call(tenant, 'GET', (firstPage['@odata.nextLink'] ?? '').replace('https://allot.test', ''))).json<{ value: { id: string }[] }>();
+    expect([...firstPage.value, ...rest.value].map((user) => user.id).sort()).toEqual([...team].sort());
     const before = await licensingSnapshot(t.handle.db, tenant.tenantId);
     const refused = await call(tenant, 'POST', `/admin/subscriptions/${purchase.subscriptionId}/take-over`, { action: 'moveUsers' });
     expectGraphError(refused, 400, 'Request_BadRequest', 'Not enough free Power BI Pro licenses: 3 users need one and 2 are free, so 1 more are needed.');

@@ -137,6 +137,22 @@ export function createAssignmentRepository(db: Kysely<Database>, tenantId: strin
       return (await query.execute()).map((row) => ({ userId: row.user_id, skuId: row.sku_id, subscriptionId: row.subscription_id }));
     },
 
+    /** Who holds a seat of one subscription, by user id, keyset-paged (Your products › a subscription's users). */
+    async holdersOfSubscription(subscriptionId: string, page: { top: number; after?: string }): Promise<{ userId: string; userPrincipalName: string; displayName: string; assignedAt: Date }[]> {
+      let query = db
+        .selectFrom('user_license as ul')
+        .innerJoin('directory_user as u', (join) => join.onRef('u.tenant_id', '=', 'ul.tenant_id').onRef('u.user_id', '=', 'ul.user_id'))
+        .select(['ul.user_id', 'u.user_principal_name', 'u.display_name', 'ul.assigned_at'])
+        .where('ul.tenant_id', '=', tenantId)
+        .where('ul.subscription_id', '=', subscriptionId)
+        .orderBy('ul.user_id')
+        .limit(page.top);
+      if (page.after !== undefined) {
+        query = query.where('ul.user_id', '>', page.after);
+      }
+      return (await query.execute()).map((row) => ({ userId: row.user_id, userPrincipalName: row.user_principal_name, displayName: row.display_name, assignedAt: new Date(row.assigned_at) }));
+    },
+
     /** Moves seats to another subscription of their SKU (the seat, its user and its date stay). */
     async rebindSeats(moves: readonly SeatBinding[]): Promise<void> {
       if (moves.length === 0) {

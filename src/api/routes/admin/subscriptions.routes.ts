@@ -8,6 +8,7 @@ import {
   RecordSubscriptionRequestSchema,
   RemoveLicensesRequestSchema,
   SubscriptionParamsSchema,
+  SubscriptionUsersQuerySchema,
   TakeOverRequestSchema,
   UpdateSubscriptionRequestSchema,
 } from '../../../contracts/admin.js';
@@ -17,7 +18,7 @@ import type { RouteDeps } from '../route-deps.js';
 const dateOf = (value: string | undefined): Date | undefined => (value === undefined ? undefined : new Date(value));
 
 /** Your products: subscriptions as an admin or a billing system records and manages them, through their lifecycle. */
-export function adminSubscriptionRoutes(app: FastifyInstance, { services }: RouteDeps): void {
+export function adminSubscriptionRoutes(app: FastifyInstance, { services, urls }: RouteDeps): void {
   const api = app.withTypeProvider<ZodTypeProvider>();
   const tags = ['admin: subscriptions'];
 
@@ -69,6 +70,20 @@ export function adminSubscriptionRoutes(app: FastifyInstance, { services }: Rout
     const view = await services.subscriptions.getSubscription(request.context, request.params.id);
     return { ...presentSubscriptionSummary(view.subscription), skuPartNumber: view.sku?.skuPartNumber ?? null, displayName: view.sku?.displayName ?? view.subscription.skuId };
   });
+
+  api.get(
+    '/admin/subscriptions/:id/users',
+    { config: { action: 'subscriptions.read' }, schema: { params: SubscriptionParamsSchema, querystring: SubscriptionUsersQuerySchema, tags, summary: 'Users holding a seat of this subscription' } },
+    async (request) => {
+      const { $top, $skiptoken } = request.query;
+      const page = await services.subscriptions.listSubscriptionUsers(request.context, request.params.id, { top: $top, ...($skiptoken === undefined ? {} : { after: $skiptoken }) });
+      const next = new URLSearchParams({ $top: String($top), $skiptoken: page.next ?? '' });
+      return {
+        ...(page.next === undefined ? {} : { '@odata.nextLink': `${urls.base(request)}/admin/subscriptions/${page.subscription.subscriptionId}/users?${next.toString()}` }),
+        value: page.users.map((user) => ({ id: user.userId, userPrincipalName: user.userPrincipalName, displayName: user.displayName, assignedDateTime: user.assignedAt.toISOString() })),
+      };
+    },
+  );
 
   api.patch(
     '/admin/subscriptions/:id',
