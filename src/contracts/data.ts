@@ -32,7 +32,7 @@ export type CreateHoldRequest = z.infer<typeof CreateHoldRequestSchema>;
 export const HoldParamsSchema = z.object({ id: GuidSchema.describe('The hold') });
 
 export const DataRecordsQuerySchema = z.object({
-  state: DataStateSchema.optional().describe('Only records in this state, e.g. Grace'),
+  state: DataStateSchema.exclude(['Licensed']).optional().describe('Only records in this state, e.g. Grace (a held class is Licensed and has no record)'),
   top: z.coerce.number().int().min(1).max(999).default(100).describe('Page size'),
   skiptoken: z.string().max(2000).optional().describe('Continuation token from the previous page'),
 });

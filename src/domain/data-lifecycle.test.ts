@@ -3,11 +3,16 @@ import { createCatalogue, type ServicePlan, type Sku } from './catalogue.js';
 import { DAY_MS } from './clock.js';
 import {
   dataClassFacts,
+  dataRetentionDays,
+  dataStateBefore,
+  grantedDataClasses,
+  licensedSince,
   holdDataClasses,
   holdsCovering,
   isEnterpriseSku,
   isSearchable,
   reconcileDataRecord,
+  regainsDataClass,
   settleDataRecord,
   type DataHold,
   type DataRecord,
@@ -28,43 +33,63 @@ const record = (state: DataRecord['state'], extra: Partial<DataRecord> = {}): Da
   ...extra,
 });
 
-const subject = (extra: Partial<DataSubject>): DataSubject => ({ userId: USER, dataClass: 'mailbox', heldSkuId: null, deletedAt: null, record: null, retentionDays: null, ...extra });
+const subject = (extra: Partial<DataSubject>): DataSubject => ({ userId: USER, dataClass: 'mailbox', heldBefore: null, heldAfter: null, event: 'licenses', record: null, retentionDays: null, ...extra });
 
 describe('reconcileDataRecord', () => {
-  it('creates a Licensed record the first time a class is held, and none for a class never held', () => {
-    expect(reconcileDataRecord(subject({ heldSkuId: 'exo1' }), NOW)).toEqual({ userId: USER, dataClass: 'mailbox', state: 'Licensed', since: NOW, graceUntil: null, lastSkuId: 'exo1' });
+  it('writes nothing for a held class: no record while Licensed, also for a swap or a first license', () => {
+    expect(reconcileDataRecord(subject({ heldAfter: 'exo1' }), NOW)).toBeUndefined();
+    expect(reconcileDataRecord(subject({ heldBefore: 'exo1', heldAfter: 'e3' }), NOW)).toBeUndefined();
+    expect(reconcileDataRecord(subject({ heldBefore: 'exo1', heldAfter: 'e3', record: record('Licensed', { lastSkuId: 'exo1' }) }), NOW)).toBeUndefined();
     expect(reconcileDataRecord(subject({}), NOW)).toBeUndefined();
   });
 
-  it('keeps the mailbox when another SKU grants it (a swap): same since, the new SKU remembered', () => {
-    expect(reconcileDataRecord(subject({ heldSkuId: 'e3', record: record('Licensed', { lastSkuId: 'exo1' }) }), NOW)).toEqual(record('Licensed', { lastSkuId: 'e3' }));
-    expect(reconcileDataRecord(subject({ heldSkuId: 'e3', record: record('Licensed') }), NOW)).toBeUndefined();
+  it('starts the mailbox grace with the lost SKU\'s retention (default 30 days); files become Unlicensed', () => {
+    expect(reconcileDataRecord(subject({ heldBefore: 'e3' }), NOW)).toEqual({ userId: USER, dataClass: 'mailbox', state: 'Grace', since: NOW, graceUntil: day(30), lastSkuId: 'e3' });
+    expect(reconcileDataRecord(subject({ heldBefore: 'e3', retentionDays: 45 }), NOW)).toMatchObject({ state: 'Grace', graceUntil: day(45) });
+    expect(reconcileDataRecord(subject({ dataClass: 'files', heldBefore: 'e3' }), NOW)).toMatchObject({ state: 'Unlicensed', graceUntil: null, lastSkuId: 'e3' });
+    // A Licensed record written before records became implicit reads as none; the SKU held before wins.
+    expect(reconcileDataRecord(subject({ heldBefore: 'e3', record: record('Licensed', { lastSkuId: 'exo1' }) }), NOW)).toMatchObject({ state: 'Grace', lastSkuId: 'e3' });
   });
 
-  it('starts the mailbox grace with the lost SKU\'s retention (default 30 days); files become Unlicensed', () => {
-    expect(reconcileDataRecord(subject({ record: record('Licensed') }), NOW)).toMatchObject({ state: 'Grace', since: NOW, graceUntil: day(30), lastSkuId: 'e3' });
-    expect(reconcileDataRecord(subject({ record: record('Licensed'), retentionDays: 45 }), NOW)).toMatchObject({ state: 'Grace', graceUntil: day(45) });
-    expect(reconcileDataRecord(subject({ dataClass: 'files', record: record('Licensed', { dataClass: 'files' }) }), NOW)).toMatchObject({ state: 'Unlicensed', graceUntil: null });
+  it('keeps a running grace or an Unlicensed record when the loss is seen again', () => {
+    expect(reconcileDataRecord(subject({ heldBefore: 'e3', record: record('Grace') }), NOW)).toBeUndefined();
+    expect(reconcileDataRecord(subject({ dataClass: 'files', heldBefore: 'e3', record: record('Unlicensed', { dataClass: 'files' }) }), NOW)).toBeUndefined();
   });
 
   it('ends a grace, a retention or a purge when the class is held again (a purged class starts over)', () => {
-    for (const state of ['Grace', 'Retained', 'Purged', 'Unlicensed'] as const) {
-      expect(reconcileDataRecord(subject({ heldSkuId: 'e3', record: record(state) }), NOW)).toMatchObject({ state: 'Licensed', since: NOW, graceUntil: null });
+    for (const state of ['Grace', 'Retained', 'Inactive', 'Purged', 'Unlicensed'] as const) {
+      expect(reconcileDataRecord(subject({ heldAfter: 'e3', record: record(state) }), NOW)).toBeNull();
+      expect(reconcileDataRecord(subject({ heldAfter: 'e3', event: 'restored', record: record(state) }), NOW)).toBeNull();
     }
+    // So a batch deletes those records unread; not on a deletion, nor for a class held on both sides.
+    expect(regainsDataClass(subject({ heldAfter: 'e3' }))).toBe(true);
+    expect(regainsDataClass(subject({ heldAfter: 'e3', event: 'restored' }))).toBe(true);
+    expect(regainsDataClass(subject({ heldBefore: 'exo1', heldAfter: 'e3' }))).toBe(false);
+    expect(regainsDataClass(subject({ heldBefore: 'e3', event: 'deleted' }))).toBe(false);
   });
 
   it('counts every class\'s grace from the deletion, keeps a running grace, and leaves settled records alone', () => {
-    const deletedAt = day(-2);
-    expect(reconcileDataRecord(subject({ heldSkuId: 'e3', deletedAt, record: record('Licensed') }), NOW)).toMatchObject({ state: 'Grace', graceUntil: day(28) });
-    expect(reconcileDataRecord(subject({ dataClass: 'files', deletedAt, record: record('Unlicensed', { dataClass: 'files' }) }), NOW)).toMatchObject({ state: 'Grace', graceUntil: day(28) });
+    const deleted = { event: 'deleted' as const };
+    expect(reconcileDataRecord(subject({ ...deleted, heldBefore: 'e3' }), NOW)).toMatchObject({ state: 'Grace', since: NOW, graceUntil: day(30), lastSkuId: 'e3' });
+    expect(reconcileDataRecord(subject({ ...deleted, record: record('Licensed') }), NOW)).toMatchObject({ state: 'Grace', graceUntil: day(30), lastSkuId: 'e3' });
+    expect(reconcileDataRecord(subject({ ...deleted, dataClass: 'files', retentionDays: 90, record: record('Unlicensed', { dataClass: 'files' }) }), NOW)).toMatchObject({ state: 'Grace', graceUntil: day(90) });
     for (const state of ['Grace', 'Retained', 'Inactive', 'Purged'] as const) {
-      expect(reconcileDataRecord(subject({ deletedAt, record: record(state) }), NOW)).toBeUndefined();
+      expect(reconcileDataRecord(subject({ ...deleted, heldBefore: 'e3', record: record(state) }), NOW)).toBeUndefined();
     }
+    expect(reconcileDataRecord(subject(deleted), NOW)).toBeUndefined();
   });
 
   it('stops the files clock on restore, while the mailbox grace of a lost license goes on', () => {
-    expect(reconcileDataRecord(subject({ dataClass: 'files', record: record('Grace', { dataClass: 'files' }) }), NOW)).toMatchObject({ state: 'Unlicensed', graceUntil: null });
-    expect(reconcileDataRecord(subject({ record: record('Grace') }), NOW)).toBeUndefined();
+    const restored = { event: 'restored' as const };
+    expect(reconcileDataRecord(subject({ ...restored, dataClass: 'files', record: record('Grace', { dataClass: 'files' }) }), NOW)).toMatchObject({ state: 'Unlicensed', since: NOW, graceUntil: null });
+    expect(reconcileDataRecord(subject({ ...restored, record: record('Grace') }), NOW)).toBeUndefined();
+    expect(reconcileDataRecord(subject({ ...restored, record: record('Retained') }), NOW)).toBeUndefined();
+  });
+
+  it('reads a class without a record as Licensed while it was held', () => {
+    expect(dataStateBefore(subject({ heldBefore: 'e3' }))).toBe('Licensed');
+    expect(dataStateBefore(subject({ heldBefore: 'e3', record: record('Grace') }))).toBe('Grace');
+    expect(dataStateBefore(subject({}))).toBeNull();
   });
 });
 
@@ -118,6 +143,39 @@ describe('catalogue facts', () => {
       { skuId: 'archive', servicePlanId: 'vault', dataClass: 'files', retentionDays: 90, enterprise: false },
     ]);
     expect(dataClassFacts(catalogue)).toBe(dataClassFacts(catalogue));
+  });
+
+  const suites = createCatalogue({
+    skus: [sku('exo1', 'EXCHANGESTANDARD', ['exo']), sku('e3', 'ENTERPRISEPACK', ['exo', 'spo']), sku('a-e3', 'ENTERPRISEPACK_FACULTY', ['exo']), sku('archive', 'ARCHIVE', ['vault'], 'custom')],
+    plans: [plan('exo', 'mailbox'), plan('spo', 'files'), plan('vault', 'files', 90)],
+    rules: [],
+  });
+
+  it('says which SKU grants each class: an enabled plan of it, an Enterprise suite first, then the lowest id', () => {
+    const license = (skuId: string, disabledPlans: string[] = []) => ({ skuId, disabledPlans });
+    expect(grantedDataClasses([license('exo1'), license('e3')], suites)).toEqual(new Map([['mailbox', 'e3'], ['files', 'e3']]));
+    expect(grantedDataClasses([license('e3'), license('a-e3')], suites).get('mailbox')).toBe('a-e3');
+    expect(grantedDataClasses([license('exo1'), license('e3', ['exo'])], suites)).toEqual(new Map([['mailbox', 'exo1'], ['files', 'e3']]));
+    expect(grantedDataClasses([license('e3', ['exo', 'spo']), license('unknown')], suites).size).toBe(0);
+  });
+
+  it('keeps a class for its SKU\'s longest plan retention (null for an unknown SKU or class)', () => {
+    expect(dataRetentionDays(suites, 'archive', 'files')).toBe(90);
+    expect(dataRetentionDays(suites, 'e3', 'mailbox')).toBe(30);
+    expect(dataRetentionDays(suites, 'exo1', 'files')).toBeNull();
+    expect(dataRetentionDays(suites, null, 'mailbox')).toBeNull();
+  });
+
+  it('dates a held class from the unbroken run of history that grants it', () => {
+    const span = (skuId: string, from: number, to: number | null, disabledPlans: string[] = []) => ({ skuId, disabledPlans, validFrom: day(from), validTo: to === null ? null : day(to) });
+    // Swapped Exchange Online (Plan 1) for E3 at day 2: the mailbox runs from day 0, the files from day 2.
+    const swapped = [span('exo1', 0, 2), span('e3', 2, null)];
+    expect(licensedSince(swapped, suites, 'mailbox')).toEqual(day(0));
+    expect(licensedSince(swapped, suites, 'files')).toEqual(day(2));
+    // A gap (removed at day 1, licensed again at day 5) starts a new run; a disabled plan grants nothing.
+    expect(licensedSince([span('exo1', 0, 1), span('e3', 5, null)], suites, 'mailbox')).toEqual(day(5));
+    expect(licensedSince([span('e3', 0, null, ['exo'])], suites, 'mailbox')).toBeNull();
+    expect(licensedSince([span('e3', 0, 3)], suites, 'files')).toBeNull();
   });
 
   it('knows the Enterprise suites by part number, not their add-ons or custom products', () => {

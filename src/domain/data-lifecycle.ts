@@ -2,10 +2,11 @@ import type { Catalogue, DataClass, Sku } from './catalogue.js';
 import { DAY_MS } from './clock.js';
 
 /**
- * What happens to a user's data (mailbox, files) when licenses go (graph-licensing.md §5.3). One
- * record per user × data class, not per plan: swapping one mailbox plan for another keeps the data.
+ * What happens to a user's data (mailbox, files) when licenses go (graph-licensing.md §5.3). Per
+ * user × data class, not per plan: swapping one mailbox plan for another keeps the data. A record
+ * exists only once something happened to the data; a held class has none.
  *
- * - Licensed: the user holds an enabled plan of the class (the only searchable state).
+ * - Licensed: the user holds an enabled plan of the class (the only searchable state); implicit.
  * - Unlicensed: files without a license; kept until the user is deleted (no clock).
  * - Grace: the clock runs until `graceUntil` (mailbox: after the last mailbox plan goes; any class:
  *   after the user is deleted).
@@ -88,54 +89,145 @@ export function dataClassFacts(catalogue: Catalogue): DataClassFact[] {
   return facts;
 }
 
-/** What the reconcile knows of one user × class after a license change. */
+interface SkuDataClasses {
+  facts: DataClassFact[];
+  /** Per class, the longest retention of the SKU's plans of it. */
+  retentionDays: Map<DataLifecycleClass, number>;
+}
+
+const skuIndexOf = new WeakMap<Catalogue, Map<string, SkuDataClasses>>();
+
+/** The catalogue's facts per SKU; memoised per catalogue. */
+function skuDataClasses(catalogue: Catalogue): Map<string, SkuDataClasses> {
+  let index = skuIndexOf.get(catalogue);
+  if (index === undefined) {
+    index = new Map();
+    for (const fact of dataClassFacts(catalogue)) {
+      const sku: SkuDataClasses = index.get(fact.skuId) ?? { facts: [], retentionDays: new Map() };
+      sku.facts.push(fact);
+      sku.retentionDays.set(fact.dataClass, Math.max(sku.retentionDays.get(fact.dataClass) ?? 0, fact.retentionDays));
+      index.set(fact.skuId, sku);
+    }
+    skuIndexOf.set(catalogue, index);
+  }
+  return index;
+}
+
+/**
+ * Per data class these licenses grant (a plan of the class not disabled), the SKU that grants it:
+ * an Enterprise suite first (it decides Inactive), then the lowest id.
+ */
+export function grantedDataClasses(licenses: readonly { skuId: string; disabledPlans: readonly string[] }[], catalogue: Catalogue): Map<DataLifecycleClass, string> {
+  const granting = new Map<DataLifecycleClass, DataClassFact>();
+  const index = skuDataClasses(catalogue);
+  for (const license of licenses) {
+    for (const fact of index.get(license.skuId)?.facts ?? []) {
+      const known = granting.get(fact.dataClass);
+      const better = known === undefined || (fact.enterprise ? !known.enterprise || fact.skuId < known.skuId : !known.enterprise && fact.skuId < known.skuId);
+      if (better && !license.disabledPlans.includes(fact.servicePlanId)) {
+        granting.set(fact.dataClass, fact);
+      }
+    }
+  }
+  return new Map([...granting].map(([dataClass, fact]) => [dataClass, fact.skuId]));
+}
+
+/** Days a class's data is kept once this SKU no longer grants it: its longest plan retention (null: unknown SKU). */
+export const dataRetentionDays = (catalogue: Catalogue, skuId: string | null, dataClass: DataLifecycleClass): number | null =>
+  (skuId === null ? undefined : skuDataClasses(catalogue).get(skuId)?.retentionDays.get(dataClass)) ?? null;
+
+/** What happened to the user: its licenses changed, it was deleted, or restored. */
+export type DataEvent = 'licenses' | 'deleted' | 'restored';
+
+/**
+ * What the reconcile knows of one user × class. A held class needs no record (it is Licensed);
+ * a record exists once something happened to the data, and a Licensed one (written before records
+ * became implicit) means the same as none.
+ */
 export interface DataSubject {
   userId: string;
   dataClass: DataLifecycleClass;
-  /** A SKU that grants the class through an active assignment with the plan enabled, or null. */
-  heldSkuId: string | null;
-  deletedAt: Date | null;
+  /** The SKU that granted the class before the change (grantedDataClasses), or null. */
+  heldBefore: string | null;
+  /** The SKU that grants it after the change, or null (always null once the user is deleted). */
+  heldAfter: string | null;
+  event: DataEvent;
   record: DataRecord | null;
-  /** Retention of the record's last SKU for this class (null: unknown, the class default). */
+  /** Retention of the SKU that last granted the class (dataRetentionDays; null: the class default). */
   retentionDays: number | null;
 }
 
-const graceEnd = (from: Date, subject: DataSubject): Date => new Date(from.getTime() + (subject.retentionDays ?? DEFAULT_DATA_RETENTION_DAYS[subject.dataClass]) * DAY_MS);
-
 /**
- * The record after a license change, a deletion or a restore, or undefined when it stays as it is.
- * A held class is Licensed (a Purged one starts over). A class lost while the user stays: the
- * mailbox enters its grace, files become Unlicensed. A deleted user's Licensed or Unlicensed classes
- * enter a grace counted from the deletion (a running grace keeps its date). A restore stops the
- * files' clock (the mailbox's grace, started by losing its license, goes on).
+ * The record after a license change, a deletion or a restore: undefined when it stays as it is,
+ * null when it ends because the class is held again (Licensed needs no record; a Purged class starts
+ * over). A class lost while the user stays: the mailbox enters its grace, files become Unlicensed. A
+ * deleted user's Licensed or Unlicensed classes enter a grace counted from the deletion (`at`; a
+ * running grace keeps its date). A restore stops the files' clock (the mailbox's grace, started by
+ * losing its license, goes on).
  */
-export function reconcileDataRecord(subject: DataSubject, at: Date): DataRecord | undefined {
+export function reconcileDataRecord(subject: DataSubject, at: Date): DataRecord | null | undefined {
   const { record } = subject;
-  const held = subject.heldSkuId !== null && subject.deletedAt === null;
-  const next = (state: DataState, graceUntil: Date | null = null, since = at): DataRecord => ({
+  const pending = record !== null && record.state !== 'Licensed' ? record : null;
+  const licensedBefore = subject.heldBefore !== null || record?.state === 'Licensed';
+  const next = (state: DataState, graceUntil: Date | null = null): DataRecord => ({
     userId: subject.userId,
     dataClass: subject.dataClass,
     state,
-    since,
+    since: at,
     graceUntil,
-    lastSkuId: held ? subject.heldSkuId : (record?.lastSkuId ?? null),
+    lastSkuId: subject.heldBefore ?? record?.lastSkuId ?? null,
   });
-  if (held) {
-    if (record?.state !== 'Licensed') {
-      return next('Licensed');
-    }
-    return record.lastSkuId === subject.heldSkuId ? undefined : next('Licensed', null, record.since);
+  const graceEnd = () => new Date(at.getTime() + (subject.retentionDays ?? DEFAULT_DATA_RETENTION_DAYS[subject.dataClass]) * DAY_MS);
+  if (subject.event === 'deleted') {
+    return (pending === null && licensedBefore) || pending?.state === 'Unlicensed' ? next('Grace', graceEnd()) : undefined;
   }
-  if (record === null) {
+  if (subject.heldAfter !== null) {
+    return pending === null ? undefined : null;
+  }
+  if (subject.event === 'restored') {
+    return pending?.state === 'Grace' && subject.dataClass === 'files' ? next('Unlicensed') : undefined;
+  }
+  if (pending !== null || !licensedBefore) {
     return undefined;
   }
-  if (subject.deletedAt !== null) {
-    return record.state === 'Licensed' || record.state === 'Unlicensed' ? next('Grace', graceEnd(subject.deletedAt, subject)) : undefined;
+  return subject.dataClass === 'mailbox' ? next('Grace', graceEnd()) : next('Unlicensed');
+}
+
+/**
+ * The change makes the class held again: whatever record it has ends (what reconcileDataRecord
+ * says for each), so a batch can delete those records without reading them first.
+ */
+export const regainsDataClass = (subject: Pick<DataSubject, 'heldBefore' | 'heldAfter' | 'event'>): boolean =>
+  subject.event !== 'deleted' && subject.heldBefore === null && subject.heldAfter !== null;
+
+/** The state a subject's class reads as before the reconcile (no record: Licensed while held). */
+export const dataStateBefore = (subject: Pick<DataSubject, 'heldBefore' | 'record'>): DataState | null => subject.record?.state ?? (subject.heldBefore === null ? null : 'Licensed');
+
+/** One span of a license in the assignment history (validTo null: still open). */
+export interface LicenseInterval {
+  skuId: string;
+  disabledPlans: readonly string[];
+  validFrom: Date;
+  validTo: Date | null;
+}
+
+/**
+ * Since when a class has been held without a break (what a record's `since` would say): the start of
+ * the run of history intervals granting it that is still open, or null when none is open.
+ */
+export function licensedSince(intervals: readonly LicenseInterval[], catalogue: Catalogue, dataClass: DataLifecycleClass): Date | null {
+  const granting = intervals
+    .filter((interval) => grantedDataClasses([interval], catalogue).has(dataClass))
+    .sort((a, b) => a.validFrom.getTime() - b.validFrom.getTime());
+  let since: Date | null = null;
+  let end = -Infinity;
+  for (const interval of granting) {
+    if (interval.validFrom.getTime() > end) {
+      since = interval.validFrom;
+    }
+    end = Math.max(end, interval.validTo?.getTime() ?? Infinity);
   }
-  if (record.state === 'Licensed') {
-    return subject.dataClass === 'mailbox' ? next('Grace', graceEnd(at, subject)) : next('Unlicensed');
-  }
-  return record.state === 'Grace' && subject.dataClass === 'files' ? next('Unlicensed') : undefined;
+  return end === Infinity ? since : null;
 }
 
 /** What the job knows of a record beyond the record itself. */

@@ -3,57 +3,132 @@ import type { Catalogue } from '../domain/catalogue.js';
 import { requireAllowed, type RequestContext } from '../domain/context.js';
 import {
   DATA_LIFECYCLE_CLASSES,
-  dataClassFacts,
+  dataRetentionDays,
+  dataStateBefore,
+  grantedDataClasses,
   holdDataClasses,
   holdsCovering,
   isEnterpriseSku,
   isSearchable,
+  licensedSince,
   reconcileDataRecord,
+  regainsDataClass,
   settleDataRecord,
+  type DataEvent,
   type DataHold,
   type DataLifecycleClass,
   type DataRecord,
   type DataState,
+  type DataSubject,
   type DataTransition,
 } from '../domain/data-lifecycle.js';
 import { AppError, invalidRequest, notFound, orNotFound } from '../domain/errors.js';
 import { isGuid, type IdGenerator } from '../domain/ids.js';
+import { effectiveLicenses, type EffectiveLicense } from '../domain/licenses.js';
 import { SOFT_DELETE_RETENTION_DAYS } from '../domain/user.js';
 import { DAY_MS } from '../domain/clock.js';
 import type { Repositories } from '../db/repositories/index.js';
 import { loadTenantCatalogue } from './catalogue.service.js';
 import type { ServiceDeps } from './deps.js';
-import type { LicenseChangeCause } from './license-effects.js';
+import type { LicenseChangeCause, LicenseEffectsInput } from './license-effects.js';
 import { inRolledBackTransaction, inTenantTransaction, tenantRepositories } from './transaction.js';
 import type { UserService } from './user.service.js';
 
+const DATA_EVENT: Partial<Record<LicenseChangeCause, DataEvent>> = { userDeleted: 'deleted', userRestored: 'restored' };
+
+const recordKey = (userId: string, dataClass: DataLifecycleClass): string => `${userId}:${dataClass}`;
+
+/** grantedDataClasses, once per distinct set of licenses of a batch (a group's members share one). */
+function grantedDataClassesMemo(catalogue: Catalogue): (licenses: readonly EffectiveLicense[]) => Map<DataLifecycleClass, string> {
+  const known = new Map<string, Map<DataLifecycleClass, string>>();
+  return (licenses) => {
+    const key = licenses.map((license) => `${license.skuId}:${license.disabledPlans.join(',')}`).join(';');
+    let granted = known.get(key);
+    if (granted === undefined) {
+      granted = grantedDataClasses(licenses, catalogue);
+      known.set(key, granted);
+    }
+    return granted;
+  };
+}
+
 /**
  * Moves the data records of a batch of users to what their licenses and deletion say now (the
- * rules: domain/data-lifecycle.ts#reconcileDataRecord), in the caller's transaction: one read that
- * computes the held classes in SQL from the catalogue's facts, one upsert, and one
- * data.lifecycleChanged event listing the transitions. A first license creates a record silently.
+ * rules: domain/data-lifecycle.ts#reconcileDataRecord), in the caller's transaction. What changed
+ * comes from the users' effective licenses before and after, in JavaScript: a class held on both
+ * sides needs nothing, and a held class has no record. Then at most three statements: one delete of
+ * the records of classes held again (returning them), one locked read of the records of the users
+ * who lost a class (or were deleted or restored), one upsert; and one data.lifecycleChanged event.
  */
 export async function reconcileUserData(
   repos: Repositories,
-  input: { userIds: readonly string[]; catalogue: Catalogue; at: Date; ids: IdGenerator; cause: LicenseChangeCause },
+  input: { changed: LicenseEffectsInput['changed']; catalogue: Catalogue; at: Date; ids: IdGenerator; cause: LicenseChangeCause },
 ): Promise<DataTransition[]> {
-  const subjects = await repos.userData.reconcileInputs([...new Set(input.userIds)], dataClassFacts(input.catalogue));
-  const writes: DataRecord[] = [];
-  const transitions: DataTransition[] = [];
-  for (const subject of subjects) {
-    const next = reconcileDataRecord(subject, input.at);
-    if (next === undefined) {
-      continue;
-    }
-    writes.push(next);
-    if (subject.record !== null && subject.record.state !== next.state) {
-      transitions.push({ userId: subject.userId, dataClass: subject.dataClass, from: subject.record.state, to: next.state, graceUntil: next.graceUntil });
+  const event = DATA_EVENT[input.cause] ?? 'licenses';
+  const granted = grantedDataClassesMemo(input.catalogue);
+  const regained: DataSubject[] = [];
+  const others = new Map<string, DataSubject>();
+  for (const change of input.changed) {
+    const before = granted(change.before);
+    const after = event === 'deleted' ? undefined : granted(change.after);
+    for (const dataClass of DATA_LIFECYCLE_CLASSES) {
+      const subject: DataSubject = { userId: change.userId, dataClass, heldBefore: before.get(dataClass) ?? null, heldAfter: after?.get(dataClass) ?? null, event, record: null, retentionDays: null };
+      if (regainsDataClass(subject)) {
+        regained.push(subject);
+      } else if (event !== 'licenses' || (subject.heldBefore === null) !== (subject.heldAfter === null)) {
+        // A loss; a deletion or restore may move a record whatever the licenses did.
+        others.set(recordKey(subject.userId, dataClass), subject);
+      }
     }
   }
-  transitions.sort((a, b) => a.userId.localeCompare(b.userId) || DATA_LIFECYCLE_CLASSES.indexOf(a.dataClass) - DATA_LIFECYCLE_CLASSES.indexOf(b.dataClass));
+  const transitions: DataTransition[] = [];
+  for (const record of await repos.userData.endRecords(regained)) {
+    if (record.state !== 'Licensed') {
+      transitions.push({ userId: record.userId, dataClass: record.dataClass, from: record.state, to: 'Licensed', graceUntil: null });
+    }
+  }
+  const userIds = [...new Set([...others.values()].map((subject) => subject.userId))];
+  // A loss reads only records that are not Licensed (usually none); a deletion also ends Licensed ones.
+  const records = await repos.userData.lockForUsers(userIds, { pendingOnly: event === 'licenses' });
+  for (const record of records) {
+    const subject = others.get(recordKey(record.userId, record.dataClass));
+    if (subject !== undefined) {
+      subject.record = record;
+    }
+  }
+  const writes: DataRecord[] = [];
+  for (const subject of others.values()) {
+    subject.retentionDays = dataRetentionDays(input.catalogue, subject.heldBefore ?? subject.record?.lastSkuId ?? null, subject.dataClass);
+    // Never null here: a class held again went to endRecords.
+    const next = reconcileDataRecord(subject, input.at);
+    const from = dataStateBefore(subject);
+    if (next) {
+      writes.push(next);
+      if (from !== null && from !== next.state) {
+        transitions.push({ userId: subject.userId, dataClass: subject.dataClass, from, to: next.state, graceUntil: next.graceUntil });
+      }
+    }
+  }
+  transitions.sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : DATA_LIFECYCLE_CLASSES.indexOf(a.dataClass) - DATA_LIFECYCLE_CLASSES.indexOf(b.dataClass)));
   await repos.userData.write(writes);
   await emitDataTransitions(repos, input.cause, transitions, input.at, input.ids);
   return transitions;
+}
+
+/**
+ * An active user's records with its held classes as Licensed (they have no record, or a Licensed
+ * one written before): granted by its licenses now, since the history's unbroken run of them.
+ */
+async function withHeldClasses(repos: Repositories, catalogue: Catalogue, userId: string, stored: readonly DataRecord[], now: Date): Promise<DataRecord[]> {
+  const held = grantedDataClasses(effectiveLicenses(await repos.assignments.listForUsers([userId])), catalogue);
+  const history = held.size === 0 ? [] : await repos.userData.licenseHistory(userId);
+  return DATA_LIFECYCLE_CLASSES.flatMap((dataClass): DataRecord[] => {
+    const lastSkuId = held.get(dataClass);
+    if (lastSkuId !== undefined) {
+      return [{ userId, dataClass, state: 'Licensed', since: licensedSince(history, catalogue, dataClass) ?? now, graceUntil: null, lastSkuId }];
+    }
+    return stored.filter((record) => record.dataClass === dataClass && record.state !== 'Licensed');
+  });
 }
 
 /** One data.lifecycleChanged event for a batch (none when nothing moved). */
@@ -191,16 +266,17 @@ export function createDataLifecycleService(deps: ServiceDeps, users: Pick<UserSe
         throw notFound(userKey);
       }
       const userId = user?.userId ?? userKey.toLowerCase();
-      const records = await repos.userData.listForUser(userId);
-      if (user === undefined && records.length === 0) {
+      const stored = await repos.userData.listForUser(userId);
+      if (user === undefined && stored.length === 0) {
         throw notFound(userKey);
       }
       const [holds, catalogue] = await Promise.all([repos.dataHolds.listForUser(userId), loadTenantCatalogue(deps.microsoftCatalogue, repos)]);
+      const records = active === undefined ? stored.filter((record) => record.state !== 'Licensed') : await withHeldClasses(repos, catalogue, userId, stored, deps.clock.now());
       return { userId, userPrincipalName: user?.userPrincipalName ?? null, deleted: active === undefined, records: present(records, holds, catalogue, active === undefined) };
     },
 
-    /** Records of a state (e.g. Grace, with their dates), paged by user. */
-    async listRecords(context: RequestContext, query: { state?: DataState; top: number; skipToken?: string }) {
+    /** Records of a state (e.g. Grace, with their dates), paged by user; a held class has none. */
+    async listRecords(context: RequestContext, query: { state?: Exclude<DataState, 'Licensed'>; top: number; skipToken?: string }) {
       const repos = tenantRepositories(deps.db, context);
       const after = query.skipToken === undefined ? undefined : decodeCursor(query.skipToken);
       const rows = await repos.userData.list({ ...(query.state === undefined ? {} : { state: query.state }), ...(after === undefined ? {} : { after }), limit: query.top + 1 });

@@ -210,6 +210,10 @@ export async function seedDemoTenant(services: Services): Promise<{ created: boo
       }
     }
   }
+  // Prices for the reclaim report, and a low-seat alert on E5 (10 seats, few free).
+  await services.productSettings.update(context, SKU.e3, { monthlyPrice: 33.75, currency: 'EUR' });
+  await services.productSettings.update(context, SKU.e5, { monthlyPrice: 54.75, currency: 'EUR', lowSeatThreshold: 2 });
+  await services.productSettings.update(context, SKU.businessPremium, { monthlyPrice: 20.6, currency: 'EUR' });
   const admin = await services.admins.create(context, { userPrincipalName: `admin@${DEMO_DOMAIN}`, displayName: 'MOD Administrator', roles: ['Global Administrator'] });
   const app = await services.apps.create(context, { displayName: 'Allot demo client', permissions: [...APP_PERMISSIONS] });
   const secret = await services.apps.addSecret(context, app.appId, { displayName: 'demo' });

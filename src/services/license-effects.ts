@@ -29,6 +29,5 @@ export async function recordLicenseEffects(repos: Repositories, input: LicenseEf
   if (users.length > 0) {
     await repos.events.emit([{ type: 'licenses.changed', data: { cause: input.cause, users } }], input.at, input.ids);
   }
-  // Every user of the batch: a deletion or restore moves data clocks even without a license change.
-  return reconcileUserData(repos, { userIds: input.changed.map((change) => change.userId), catalogue: input.catalogue, at: input.at, ids: input.ids, cause: input.cause });
+  return reconcileUserData(repos, input);
 }

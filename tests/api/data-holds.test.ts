@@ -113,6 +113,8 @@ describe("a user's data and the records", () => {
     expect([...page1.value, ...page2.value].map((record) => record.userId)).toEqual([...ids].sort());
 
     expectGraphError(await asA('GET', '/admin/data/records?state=Sleeping'), 400, 'Request_BadRequest');
+    // A held class is Licensed without a record.
+    expectGraphError(await asA('GET', '/admin/data/records?state=Licensed'), 400, 'Request_BadRequest');
     expectGraphError(await asA('GET', '/admin/data/records?skiptoken=garbage'), 400, 'Request_BadRequest', 'The skiptoken is not one this API returned. Start again without it.');
   });
 

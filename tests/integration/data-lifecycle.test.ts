@@ -94,6 +94,8 @@ describe(`data lifecycle on ${testEngine()}`, () => {
     const licensed = await data(user);
     expect(licensed.mailbox).toMatchObject({ state: 'Licensed', searchable: true, graceUntil: null, lastSkuId: MS.e3 });
     expect(licensed.files).toMatchObject({ state: 'Licensed', searchable: true });
+    // Licensed is implicit: a held class has no row.
+    expect(await userDataRows()).toEqual([]);
 
     t.clock.set(at(1));
     await assign(user, [], [MS.e3]);
@@ -175,6 +177,7 @@ describe(`data lifecycle on ${testEngine()}`, () => {
     await assign(user, [MS.e3]);
     expect((await data(user)).mailbox).toMatchObject({ state: 'Licensed', since: iso(10), graceUntil: null, searchable: true, lastSkuId: MS.e3 });
     expect((await events()).at(-1)?.transitions).toEqual([{ userId: user, dataClass: 'mailbox', from: 'Grace', to: 'Licensed', graceUntil: null }]);
+    expect(await userDataRows()).toEqual([]);
     expect(await tick(at(30))).toEqual([]);
     expect((await data(user)).mailbox.state).toBe('Licensed');
   });

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { DataClassFact, DataLifecycleClass, DataRecord, DataState, DataSubject, SettleFacts } from '../../domain/data-lifecycle.js';
+import type { DataLifecycleClass, DataRecord, DataState, LicenseInterval, SettleFacts } from '../../domain/data-lifecycle.js';
 import type { Database } from '../schema.js';
 import { anyUuid } from '../any-uuid.js';
 
@@ -37,57 +37,53 @@ const toRecord = (row: RecordRow): DataRecord => ({
 
 const isoOrNull = (date: Date | null): string | null => (date === null ? null : date.toISOString());
 
-/** A user's data per class (mailbox, files) and its lifecycle: Licensed … Purged. */
+/** A user's data per class (mailbox, files) once it left Licensed: Unlicensed … Purged. */
 export function createUserDataRepository(db: Kysely<Database>, tenantId: string) {
   return {
     /**
-     * For a batch of users (present in the directory, deleted or not): per data class, the SKU that
-     * grants it now (computed here from the assignments and the catalogue's facts, passed as arrays)
-     * and the current record, locked. Rows that cannot change are left out: never held and not
-     * held now, or Licensed by the same SKU and still held by a user who is not deleted.
+     * The records of a batch of users, locked. `pendingOnly` leaves out Licensed records (written
+     * before a held class needed none): for users who only gained a class the read then finds
+     * nothing in the common case, the index on (tenant, state, user) answering it.
      */
-    async reconcileInputs(userIds: readonly string[], facts: readonly DataClassFact[]): Promise<DataSubject[]> {
+    async lockForUsers(userIds: readonly string[], options: { pendingOnly: boolean }): Promise<DataRecord[]> {
       if (userIds.length === 0) {
         return [];
       }
-      const { rows } = await sql<RecordRow & { deleted_at: Date | string | null; held_sku_id: string | null; retention_days: number | null }>`
-        WITH fact AS (
-          SELECT * FROM unnest(${facts.map((fact) => fact.skuId)}::uuid[], ${facts.map((fact) => fact.servicePlanId)}::uuid[], ${facts.map((fact) => fact.dataClass)}::text[],
-                               ${facts.map((fact) => fact.retentionDays)}::int[], ${facts.map((fact) => fact.enterprise)}::boolean[])
-            AS f(sku_id, service_plan_id, data_class, retention_days, enterprise)
-        ),
-        retention AS (SELECT sku_id, data_class, max(retention_days) AS days FROM fact GROUP BY sku_id, data_class),
-        subject AS (
-          SELECT u.user_id, u.deleted_at FROM directory_user u WHERE u.tenant_id = ${tenantId} AND u.user_id = ${anyUuid(userIds)}
-        ),
-        held AS (
-          SELECT a.user_id, f.data_class, (array_agg(a.sku_id ORDER BY f.enterprise DESC, a.sku_id))[1] AS sku_id
-          FROM license_assignment a
-          JOIN fact f ON f.sku_id = a.sku_id AND NOT (f.service_plan_id = ANY (a.disabled_plans))
-          WHERE a.tenant_id = ${tenantId} AND a.user_id = ${anyUuid(userIds)} AND a.state IN ('Active', 'ActiveWithError')
-          GROUP BY a.user_id, f.data_class
-        ),
-        record AS (
-          SELECT d.user_id, d.data_class, d.state, d.since, d.grace_until, d.last_sku_id
-          FROM user_data d WHERE d.tenant_id = ${tenantId} AND d.user_id = ${anyUuid(userIds)}
-          FOR UPDATE
-        )
-        SELECT s.user_id, c.data_class, s.deleted_at, h.sku_id AS held_sku_id, r.state, r.since, r.grace_until, r.last_sku_id, ret.days AS retention_days
-        FROM subject s
-        CROSS JOIN (VALUES ('mailbox'), ('files')) AS c(data_class)
-        LEFT JOIN held h ON h.user_id = s.user_id AND h.data_class = c.data_class
-        LEFT JOIN record r ON r.user_id = s.user_id AND r.data_class = c.data_class
-        LEFT JOIN retention ret ON ret.sku_id = r.last_sku_id AND ret.data_class = c.data_class
-        WHERE NOT ((h.sku_id IS NULL AND r.state IS NULL)
-                OR (h.sku_id IS NOT NULL AND s.deleted_at IS NULL AND r.state IS NOT DISTINCT FROM 'Licensed' AND r.last_sku_id IS NOT DISTINCT FROM h.sku_id))`.execute(db);
-      return rows.map((row) => ({
-        userId: row.user_id,
-        dataClass: row.data_class,
-        heldSkuId: row.held_sku_id,
-        deletedAt: row.deleted_at === null ? null : toDate(row.deleted_at),
-        record: row.state === null ? null : toRecord(row),
-        retentionDays: row.retention_days,
-      }));
+      const { rows } = await sql<RecordRow>`
+        SELECT d.user_id, d.data_class, d.state, d.since, d.grace_until, d.last_sku_id
+        FROM user_data d
+        WHERE d.tenant_id = ${tenantId} AND d.user_id = ${anyUuid(userIds)} ${options.pendingOnly ? sql`AND d.state <> 'Licensed'` : sql``}
+        FOR UPDATE`.execute(db);
+      return rows.map(toRecord);
+    },
+
+    /**
+     * Deletes the records of classes held again (Licensed needs none), one statement whatever their
+     * number, and returns them as they were: the batch learns what ended without reading first.
+     */
+    async endRecords(keys: readonly { userId: string; dataClass: DataLifecycleClass }[]): Promise<DataRecord[]> {
+      if (keys.length === 0) {
+        return [];
+      }
+      const usersOf = (dataClass: DataLifecycleClass) => keys.filter((key) => key.dataClass === dataClass).map((key) => key.userId);
+      const { rows } = await sql<RecordRow>`
+        DELETE FROM user_data d
+        USING (SELECT unnest(${usersOf('mailbox')}::uuid[]) AS user_id, 'mailbox' AS data_class
+               UNION ALL SELECT unnest(${usersOf('files')}::uuid[]), 'files') AS k
+        WHERE d.tenant_id = ${tenantId} AND d.user_id = k.user_id AND d.data_class = k.data_class
+        RETURNING d.user_id, d.data_class, d.state, d.since, d.grace_until, d.last_sku_id`.execute(db);
+      return rows.map(toRecord);
+    },
+
+    /** The user's license history (what says since when a held class is held). */
+    async licenseHistory(userId: string): Promise<LicenseInterval[]> {
+      const rows = await db
+        .selectFrom('assignment_history')
+        .select(['sku_id', 'disabled_plans', 'valid_from', 'valid_to'])
+        .where('tenant_id', '=', tenantId)
+        .where('user_id', '=', userId)
+        .execute();
+      return rows.map((row) => ({ skuId: row.sku_id, disabledPlans: row.disabled_plans, validFrom: toDate(row.valid_from), validTo: row.valid_to === null ? null : toDate(row.valid_to) }));
     },
 
     /** Inserts or replaces records, one statement whatever their number. */
@@ -117,14 +113,14 @@ export function createUserDataRepository(db: Kysely<Database>, tenantId: string)
       return rows.map(toRecord);
     },
 
-    /** Records of one state (or all), keyset-paged by (user, class), with their users' names. */
-    async list(filter: { state?: DataState; after?: { userId: string; dataClass: string }; limit: number }): Promise<DataRecordView[]> {
+    /** Records of one state (or all; never Licensed: a held class needs none), keyset-paged by (user, class), with their users' names. */
+    async list(filter: { state?: Exclude<DataState, 'Licensed'>; after?: { userId: string; dataClass: string }; limit: number }): Promise<DataRecordView[]> {
       const { rows } = await sql<RecordRow & { user_principal_name: string | null; display_name: string | null; deleted_at: Date | string | null; present: boolean }>`
         SELECT d.user_id, d.data_class, d.state, d.since, d.grace_until, d.last_sku_id,
                u.user_principal_name, u.display_name, u.deleted_at, u.user_id IS NOT NULL AS present
         FROM user_data d
         LEFT JOIN directory_user u ON u.tenant_id = d.tenant_id AND u.user_id = d.user_id
-        WHERE d.tenant_id = ${tenantId}
+        WHERE d.tenant_id = ${tenantId} AND d.state <> 'Licensed'
           ${filter.state === undefined ? sql`` : sql`AND d.state = ${filter.state}`}
           ${filter.after === undefined ? sql`` : sql`AND (d.user_id, d.data_class) > (${filter.after.userId}::uuid, ${filter.after.dataClass})`}
         ORDER BY d.user_id, d.data_class
