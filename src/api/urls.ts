@@ -21,3 +21,16 @@ export function createUrlBuilder(options: { publicUrl: string | undefined; trust
 }
 
 export const graphContext = (urls: UrlBuilder, request: FastifyRequest, fragment: string): string => `${urls.base(request)}/v1.0/$metadata#${fragment}`;
+
+/**
+ * The request's own query with one parameter set for the next page (default `$skiptoken`): an
+ * absolute @odata.nextLink, as Graph gives; nothing on the last page.
+ */
+export function nextLink(urls: UrlBuilder, request: FastifyRequest, value: string | number | undefined, parameter = '$skiptoken'): { '@odata.nextLink'?: string } {
+  if (value === undefined) {
+    return {};
+  }
+  const url = new URL(request.url, 'http://allot.invalid');
+  url.searchParams.set(parameter, String(value));
+  return { '@odata.nextLink': `${urls.base(request)}${url.pathname}?${url.searchParams.toString()}` };
+}

@@ -11,6 +11,7 @@ import { SIGNATURE_HEADER, signWebhookBody } from '../domain/webhook-signature.j
 import { checkResolvedAddresses, checkWebhookUrl, type CheckedWebhookUrl, type WebhookUrlPolicy } from '../domain/webhook-url.js';
 import { tenantsWithDueDeliveries, type ClaimedDelivery, type DeliveryOutcome } from '../db/repositories/webhook.repository.js';
 import type { Database } from '../db/schema.js';
+import { createSerialLoop } from './serial-loop.js';
 import { inTenantTransaction } from './transaction.js';
 
 /** A receiver has this long to answer (headers); then the attempt fails as a timeout. */
@@ -145,11 +146,7 @@ export function createWebhookDeliveryWorker(options: WebhookDeliveryWorkerOption
   const logger = options.logger ?? silent;
   const timeoutMs = options.timeoutMs ?? DELIVERY_TIMEOUT_MS;
   const policy: WebhookUrlPolicy = { allowPrivateNetworks: options.allowPrivateNetworks };
-  let stopping = false;
-  let timer: NodeJS.Timeout | undefined;
   const inFlight = new AbortController();
-  // Rounds of one worker run one after the other (timer rounds and runOnce calls alike).
-  let queue: Promise<unknown> = Promise.resolve();
 
   const send = async (tenantId: string, delivery: ClaimedDelivery, now: Date): Promise<PostResult> => {
     const body = JSON.stringify({ id: delivery.event.eventId, type: delivery.event.type, tenantId, occurredAt: delivery.event.occurredAt.toISOString(), data: delivery.event.payload });
@@ -183,7 +180,7 @@ export function createWebhookDeliveryWorker(options: WebhookDeliveryWorkerOption
   const deliver = async (tenantId: string, delivery: ClaimedDelivery, now: Date, leaseUntil: Date, report: DeliveryRoundReport): Promise<void> => {
     const started = performance.now();
     const result = await send(tenantId, delivery, now);
-    if (stopping) {
+    if (loop.isStopping()) {
       return;
     }
     const outcome = outcomeOf(result, delivery.attempts + 1, now);
@@ -215,7 +212,7 @@ export function createWebhookDeliveryWorker(options: WebhookDeliveryWorkerOption
   const round = async (now: Date): Promise<DeliveryRoundReport> => {
     const report: DeliveryRoundReport = { delivered: 0, retrying: 0, failed: 0 };
     for (const tenantId of await tenantsWithDueDeliveries(db, now)) {
-      for (let batch = 0; batch < BATCHES_PER_TENANT && !stopping; batch += 1) {
+      for (let batch = 0; batch < BATCHES_PER_TENANT && !loop.isStopping(); batch += 1) {
         // From the time of the claim: a long round must not hand out leases that are already over.
         const leaseUntil = new Date(Math.max(now.getTime(), clock.now().getTime()) + DELIVERY_LEASE_MS);
         const claimed = await inTenantTransaction(db, { tenantId }, (repos) => repos.webhooks.claimDue(now, leaseUntil, BATCH_SIZE));
@@ -228,51 +225,19 @@ export function createWebhookDeliveryWorker(options: WebhookDeliveryWorkerOption
     return report;
   };
 
-  const runOnce = (now: Date = clock.now()): Promise<DeliveryRoundReport> => {
-    if (stopping) {
-      return Promise.reject(new Error('the webhook delivery worker is stopped'));
-    }
-    const run = queue.then(() => round(now));
-    queue = run.catch(() => undefined);
-    return run;
-  };
+  // Rounds of one worker run one after the other (timer rounds and runOnce calls alike).
+  const loop = createSerialLoop({
+    intervalMs,
+    failureMessage: 'webhook delivery round failed',
+    stoppedMessage: 'the webhook delivery worker is stopped',
+    logger,
+    round: (now?: Date) => round(now ?? clock.now()),
+    onStop: () => inFlight.abort(),
+  });
 
-  const schedule = (delayMs: number): void => {
-    timer = setTimeout(() => {
-      timer = undefined;
-      runOnce()
-        .catch((error: unknown) => {
-          if (!stopping) {
-            logger.error({ err: error }, 'webhook delivery round failed');
-          }
-        })
-        .finally(() => {
-          if (!stopping) {
-            schedule(intervalMs);
-          }
-        });
-    }, delayMs);
-    timer.unref();
-  };
-
-  let started = false;
   return {
-    start: () => {
-      if (started || stopping) {
-        return;
-      }
-      started = true;
-      schedule(0);
-    },
-    stop: async () => {
-      stopping = true;
-      if (timer !== undefined) {
-        clearTimeout(timer);
-        timer = undefined;
-      }
-      inFlight.abort();
-      await queue;
-    },
-    runOnce,
+    start: loop.start,
+    stop: loop.stop,
+    runOnce: loop.runOnce,
   };
 }

@@ -5,6 +5,7 @@ import { systemPrincipal, type RequestContext } from '../../domain/context.js';
 import { randomIds, type IdGenerator } from '../../domain/ids.js';
 import { createTenantDirectory, type Repositories } from '../../db/repositories/index.js';
 import type { Database } from '../../db/schema.js';
+import { createSerialLoop } from '../serial-loop.js';
 import { inTenantTransaction, tenantRepositories } from '../transaction.js';
 
 /**
@@ -138,10 +139,6 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
   const ids = options.ids ?? randomIds;
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
   const tenants = createTenantDirectory(db);
-  let stopping = false;
-  let timer: NodeJS.Timeout | undefined;
-  // Ticks of one process run one after the other (timer ticks and runOnce calls alike).
-  let queue: Promise<unknown> = Promise.resolve();
 
   /** Runs one job (for one tenant, or the deployment) and turns its outcome into a report. */
   const reported = async (
@@ -176,7 +173,7 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     if (!apply) {
       throw new Error(`job ${name} tried to write during a dry run`);
     }
-    if (stopping) {
+    if (loop.isStopping()) {
       throw new TickAbandoned('stopping');
     }
   };
@@ -260,50 +257,18 @@ export function createJobRunner(options: JobRunnerOptions): JobRunner {
     return reports;
   };
 
-  const runOnce = (now: Date = clock.now(), runOptions: { apply?: boolean } = {}): Promise<JobReport[]> => {
-    if (stopping) {
-      return Promise.reject(new Error('the job runner is stopped'));
-    }
-    const run = queue.then(() => tick(now, runOptions.apply ?? true));
-    queue = run.catch(() => undefined);
-    return run;
-  };
+  // Ticks of one process run one after the other (timer ticks and runOnce calls alike).
+  const loop = createSerialLoop({
+    intervalMs,
+    failureMessage: 'job tick failed',
+    stoppedMessage: 'the job runner is stopped',
+    logger,
+    round: (now?: Date, runOptions: { apply?: boolean } = {}) => tick(now ?? clock.now(), runOptions.apply ?? true),
+  });
 
-  const schedule = (delayMs: number): void => {
-    timer = setTimeout(() => {
-      timer = undefined;
-      runOnce()
-        .catch((error: unknown) => {
-          if (!stopping) {
-            logger.error({ err: error }, 'job tick failed');
-          }
-        })
-        .finally(() => {
-          if (!stopping) {
-            schedule(intervalMs);
-          }
-        });
-    }, delayMs);
-    timer.unref();
-  };
-
-  let started = false;
   return {
-    start: () => {
-      if (started || stopping) {
-        return;
-      }
-      started = true;
-      schedule(0);
-    },
-    stop: async () => {
-      stopping = true;
-      if (timer !== undefined) {
-        clearTimeout(timer);
-        timer = undefined;
-      }
-      await queue;
-    },
-    runOnce,
+    start: loop.start,
+    stop: loop.stop,
+    runOnce: loop.runOnce,
   };
 }

@@ -1,19 +1,9 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { AuditQuerySchema, LicenseHoldersQuerySchema } from '../../../contracts/audit.js';
 import { presentAuditEntry, presentLicenseHolder } from '../../presenters/audit.presenter.js';
-import type { UrlBuilder } from '../../urls.js';
+import { nextLink } from '../../urls.js';
 import type { RouteDeps } from '../route-deps.js';
-
-/** The request's own query with the next page's token: an absolute @odata.nextLink, as Graph gives. */
-function nextLink(urls: UrlBuilder, request: FastifyRequest, skipToken: string | undefined): { '@odata.nextLink'?: string } {
-  if (skipToken === undefined) {
-    return {};
-  }
-  const url = new URL(request.url, 'http://allot.invalid');
-  url.searchParams.set('$skiptoken', skipToken);
-  return { '@odata.nextLink': `${urls.base(request)}${url.pathname}?${url.searchParams.toString()}` };
-}
 
 /** The audit log and the "as of" view of license holders, from the assignment history. */
 export function adminAuditRoutes(app: FastifyInstance, { services, urls }: RouteDeps): void {

@@ -3,18 +3,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { ReclaimQuerySchema, ReclaimUnassignRequestSchema, ReportActivityRequestSchema } from '../../../contracts/reclaim.js';
 import { presentActivityResult, presentReclaimPage, presentReclaimUnassign } from '../../presenters/product-usage.presenter.js';
-import type { UrlBuilder } from '../../urls.js';
+import { nextLink } from '../../urls.js';
 import type { RouteDeps } from '../route-deps.js';
-
-/** The request's own query with the next page's token: an absolute @odata.nextLink, as Graph gives. */
-function nextLink(urls: UrlBuilder, request: FastifyRequest, skipToken: string | undefined): { '@odata.nextLink'?: string } {
-  if (skipToken === undefined) {
-    return {};
-  }
-  const url = new URL(request.url, 'http://allot.invalid');
-  url.searchParams.set('$skiptoken', skipToken);
-  return { '@odata.nextLink': `${urls.base(request)}${url.pathname}?${url.searchParams.toString()}` };
-}
 
 const wantsCsv = (request: FastifyRequest, format: string | undefined): boolean =>
   format === 'csv' || (format === undefined && (request.headers.accept ?? '').split(',').some((type) => type.trim().toLowerCase().startsWith('text/csv')));

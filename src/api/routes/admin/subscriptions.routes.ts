@@ -13,6 +13,7 @@ import {
   UpdateSubscriptionRequestSchema,
 } from '../../../contracts/admin.js';
 import { presentSubscriptionSummary } from '../../presenters/admin.presenter.js';
+import { nextLink } from '../../urls.js';
 import type { RouteDeps } from '../route-deps.js';
 
 const dateOf = (value: string | undefined): Date | undefined => (value === undefined ? undefined : new Date(value));
@@ -77,9 +78,8 @@ export function adminSubscriptionRoutes(app: FastifyInstance, { services, urls }
     async (request) => {
       const { $top, $skiptoken } = request.query;
       const page = await services.subscriptions.listSubscriptionUsers(request.context, request.params.id, { top: $top, ...($skiptoken === undefined ? {} : { after: $skiptoken }) });
-      const next = new URLSearchParams({ $top: String($top), $skiptoken: page.next ?? '' });
       return {
-        ...(page.next === undefined ? {} : { '@odata.nextLink': `${urls.base(request)}/admin/subscriptions/${page.subscription.subscriptionId}/users?${next.toString()}` }),
+        ...nextLink(urls, request, page.next),
         value: page.users.map((user) => ({ id: user.userId, userPrincipalName: user.userPrincipalName, displayName: user.displayName, assignedDateTime: user.assignedAt.toISOString() })),
       };
     },

@@ -10,18 +10,8 @@ import {
 } from '../../../contracts/webhooks.js';
 import { AppError } from '../../../domain/errors.js';
 import { presentDelivery, presentEvent, presentWebhook, presentWebhookWithSecret } from '../../presenters/webhook.presenter.js';
-import type { UrlBuilder } from '../../urls.js';
+import { nextLink } from '../../urls.js';
 import type { RouteDeps } from '../route-deps.js';
-
-/** The request's own query with one parameter set for the next page: an absolute @odata.nextLink. */
-function nextLink(urls: UrlBuilder, request: FastifyRequest, parameter: string, value: string | undefined): { '@odata.nextLink'?: string } {
-  if (value === undefined) {
-    return {};
-  }
-  const url = new URL(request.url, 'http://allot.invalid');
-  url.searchParams.set(parameter, value);
-  return { '@odata.nextLink': `${urls.base(request)}${url.pathname}?${url.searchParams.toString()}` };
-}
 
 /** A replayed answer would have to be stored, and the secret with it: Allot stores no answer carrying a secret. */
 const refuseIdempotencyKey = (request: FastifyRequest, _reply: unknown, done: (error?: Error) => void): void => {
@@ -93,7 +83,7 @@ export function adminWebhookRoutes(app: FastifyInstance, { services, urls }: Rou
         ...(state === undefined ? {} : { state }),
         ...($skiptoken === undefined ? {} : { skipToken: $skiptoken }),
       });
-      return { ...nextLink(urls, request, '$skiptoken', page.nextSkipToken), value: page.deliveries.map(presentDelivery) };
+      return { ...nextLink(urls, request, page.nextSkipToken), value: page.deliveries.map(presentDelivery) };
     },
   );
 
@@ -119,7 +109,7 @@ export function adminWebhookRoutes(app: FastifyInstance, { services, urls }: Rou
         ...(type === undefined ? {} : { type }),
         ...(afterSequence === undefined ? {} : { afterSequence }),
       });
-      return { ...nextLink(urls, request, 'afterSequence', page.nextAfterSequence), value: page.events.map(presentEvent) };
+      return { ...nextLink(urls, request, page.nextAfterSequence, 'afterSequence'), value: page.events.map(presentEvent) };
     },
   );
 }
