@@ -1,3 +1,4 @@
+import type { Kysely } from 'kysely';
 import type { Catalogue, ServicePlan, Sku } from '../domain/catalogue.js';
 import { DAY_MS } from '../domain/clock.js';
 import type { RequestContext } from '../domain/context.js';
@@ -16,6 +17,7 @@ import {
   type LifecycleChange,
 } from '../domain/subscription-lifecycle.js';
 import type { Repositories } from '../db/repositories/index.js';
+import type { Database } from '../db/schema.js';
 import type { SubscriptionRecord } from '../db/repositories/subscription.repository.js';
 import { requireSelfServicePurchaseAllowed } from './product-settings.service.js';
 import { applyTransition } from './subscription-lifecycle.js';
@@ -111,7 +113,7 @@ export function createSubscriptionService(deps: ServiceDeps) {
   const inSubscriptionTransaction = <T>(
     context: RequestContext,
     subscriptionKey: string,
-    work: (scope: { repos: Repositories; trx: Parameters<Parameters<typeof inTenantTransaction>[2]>[1]; subscription: SubscriptionRecord; name: string; at: Date }) => Promise<T>,
+    work: (scope: { repos: Repositories; trx: Kysely<Database>; subscription: SubscriptionRecord; name: string; at: Date }) => Promise<T>,
   ): Promise<T> =>
     inTenantTransaction(deps.db, context, async (repos, trx) => {
       const found = orNotFound(await repos.subscriptions.findById(subscriptionKey), subscriptionKey);
