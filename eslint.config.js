@@ -1,5 +1,6 @@
 // @ts-check
 import js from '@eslint/js';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 /**
@@ -8,7 +9,7 @@ import tseslint from 'typescript-eslint';
  */
 const layer = (files, patterns, message) => ({
   files,
-  ignores: ['**/*.test.ts'],
+  ignores: ['**/*.test.ts', '**/*.test.tsx'],
   rules: {
     'no-restricted-imports': ['error', { patterns: [{ group: patterns, message }] }],
   },
@@ -55,6 +56,20 @@ export default tseslint.config(
     ['**/db/**', '**/cli/**', 'kysely', 'kysely/*', 'pg', '@electric-sql/*'],
     'api/ routes are adapters: call a service (services/), never the database layer (db/) directly.',
   ),
+  layer(
+    ['src/client/**'],
+    ['**/domain/**', '**/db/**', '**/services/**', '**/api/**', '**/web/**', '**/cli/**', 'node:*', 'fastify', 'fastify-*', 'kysely', 'react', 'react-dom', '@fluentui/*'],
+    'client/ is the typed fetch client over the API: it may import only contracts/ (types) and other client/ files; it runs in browsers and Node alike.',
+  ),
+  layer(
+    ['src/web/**'],
+    ['**/domain/**', '**/db/**', '**/services/**', '**/api/**', '**/cli/**', 'node:*', 'fastify', 'fastify-*', 'kysely', 'kysely/*', 'pg', '@electric-sql/*'],
+    'web/ is the admin center in the browser: it may import client/ (the API client), contracts/ (types), React and Fluent UI; it talks to the server only through the API.',
+  ),
+  {
+    files: ['src/web/**/*.{ts,tsx}'],
+    ...reactHooks.configs.flat['recommended-latest'],
+  },
   {
     files: ['src/main.ts', 'tests/**', 'bench/**', 'scripts/**'],
     rules: { 'no-console': 'off' },

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { buildApp } from './api/app.js';
 import { openRuntime, type Runtime } from './bootstrap.js';
 import { isLoopbackHost, type Config } from './config.js';
@@ -23,6 +24,9 @@ export function writeDemoCredentials(dataDir: string, credentials: DemoCredentia
   chmodSync(file, 0o600);
   return file;
 }
+
+/** The built admin center (`npm run build:web`; `npm start` builds it when it is missing or stale). */
+export const WEB_ROOT = fileURLToPath(new URL('../dist/web', import.meta.url));
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -59,6 +63,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
       isReady: () => runtime.isReady(),
       logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
       https,
+      webRoot: WEB_ROOT,
     });
     if (demoCredentialsFile !== undefined) {
       app.log.info({ file: demoCredentialsFile }, 'demo tenant seeded: its admin sign-in and app client secret are in this file (owner-only); the admin changes the password at first sign-in');

@@ -11,6 +11,7 @@ import { registerAuthentication } from './plugins/authentication.js';
 import { registerIdempotency } from './plugins/idempotency.js';
 import { LOG_PRIVACY } from './plugins/log-privacy.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
+import { registerWebApp, wantsWebApp } from './plugins/web-app.js';
 import { adminAuditRoutes } from './routes/admin/audit.routes.js';
 import { adminCatalogueRoutes } from './routes/admin/catalogue.routes.js';
 import { adminDataRoutes } from './routes/admin/data.routes.js';
@@ -48,6 +49,8 @@ export interface AppOptions {
   logger?: false | { level: string; stream?: NodeJS.WritableStream };
   /** Certificate and key (PEM): the app then serves HTTPS, and its URLs start with https://. */
   https?: { cert: string | Buffer; key: string | Buffer } | undefined;
+  /** The built admin center (dist/web): served when it holds an index.html. */
+  webRoot?: string | undefined;
 }
 
 /** Builds the HTTP application. It never listens: `main.ts` does, tests use `inject()`. */
@@ -131,8 +134,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   adminProductRoutes(app, deps);
   adminReclaimRoutes(app, deps);
   adminOverviewRoutes(app, deps);
+  const servesWebApp = await registerWebApp(app, options.webRoot);
 
   app.setNotFoundHandler((request, reply) => {
+    if (servesWebApp && wantsWebApp(request)) {
+      return reply.type('text/html').header('cache-control', 'no-cache').sendFile('index.html');
+    }
     const segment = request.url.split('?')[0]?.split('/').filter(Boolean).pop() ?? '';
     // Graph answers an unknown path with 400 and names the segment it could not resolve.
     const error = request.url.startsWith('/v1.0')

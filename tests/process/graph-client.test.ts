@@ -85,7 +85,7 @@ beforeAll(async () => {
     await runtime.close();
   }
 
-  server = await startAllotServer({ ALLOT_DATA_DIR: dataDir, ALLOT_TLS_CERT: certFile, ALLOT_TLS_KEY: keyFile, LOG_LEVEL: 'info' }, spawned, 60_000);
+  server = await startAllotServer({ ALLOT_DATA_DIR: dataDir, ALLOT_TLS_CERT: certFile, ALLOT_TLS_KEY: keyFile, LOG_LEVEL: 'info' }, spawned, 100_000);
   baseUrl = server.url;
 });
 

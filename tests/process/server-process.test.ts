@@ -12,7 +12,7 @@ import { demoAppAuthorization, isRunning, killAll, lockHolderPid, readDemoCreden
  * survive), SIGTERM drains an in-flight request, exits 0 and releases the lock.
  */
 
-const READY_TIMEOUT_MS = 60_000;
+const READY_TIMEOUT_MS = 100_000;
 
 const spawned: ChildProcess[] = [];
 let dataDir: string;

@@ -81,6 +81,23 @@ export function adminLicenseRoutes(app: FastifyInstance, { services }: RouteDeps
     },
   );
 
+  api.get(
+    '/admin/licenses/:skuId/services',
+    { config: { action: 'licenses.read' }, schema: { params: SkuParamsSchema, tags, summary: "A product's apps and services (service plans) with the names admins see" } },
+    async (request) => {
+      await services.subscriptions.getSubscribedSku(request.context, request.params.skuId);
+      const catalogue = await services.catalogue.getCatalogue(request.context);
+      const planIds = catalogue.skus.find((sku) => sku.skuId === request.params.skuId)?.servicePlanIds ?? [];
+      const plans = new Map(catalogue.plans.map((plan) => [plan.servicePlanId, plan]));
+      return {
+        value: planIds.flatMap((id) => {
+          const plan = plans.get(id);
+          return plan === undefined ? [] : [{ servicePlanId: plan.servicePlanId, servicePlanName: plan.servicePlanName, friendlyName: plan.friendlyName, appliesTo: plan.appliesTo }];
+        }),
+      };
+    },
+  );
+
   api.post(
     '/admin/licenses/:skuId/assign',
     { config: { action: 'licenses.assign' }, schema: { params: SkuParamsSchema, body: ProductAssignRequestSchema, tags, summary: 'Assign the product to up to 20 users with services switched off' } },

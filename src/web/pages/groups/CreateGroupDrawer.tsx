@@ -1,0 +1,113 @@
+import { Button, DrawerBody, DrawerFooter, DrawerHeader, DrawerHeaderTitle, Field, Input, makeStyles, OverlayDrawer, Radio, RadioGroup, Text, Textarea, tokens } from '@fluentui/react-components';
+import { DismissRegular } from '@fluentui/react-icons';
+import { useState } from 'react';
+import { useSession } from '../../app/session.js';
+import { ErrorBar } from '../../components/ErrorBar.js';
+import { useI18n } from '../../i18n/i18n.js';
+
+const useStyles = makeStyles({
+  body: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalL },
+  hint: { color: tokens.colorNeutralForeground2 },
+  footer: { display: 'flex', gap: tokens.spacingHorizontalS },
+  rule: { fontFamily: tokens.fontFamilyMonospace },
+});
+
+/** The mail alias Graph requires even for a security group, from the name (letters, digits, - . _). */
+const aliasOf = (name: string): string => name.normalize('NFKD').replace(/[^A-Za-z0-9._-]+/g, '').slice(0, 64) || 'group';
+
+interface Props {
+  open: boolean;
+  onClose: () => void;
+  onCreated: (groupId: string) => void;
+}
+
+/** Add a group: a security or Microsoft 365 group, with assigned members or members by a rule. */
+export function CreateGroupDrawer({ open, onClose, onCreated }: Props) {
+  const styles = useStyles();
+  const { t } = useI18n();
+  const { client } = useSession();
+  const [name, setName] = useState('');
+  const [description, setDescription] = useState('');
+  const [kind, setKind] = useState<'security' | 'microsoft365'>('security');
+  const [membership, setMembership] = useState<'assigned' | 'dynamic'>('assigned');
+  const [rule, setRule] = useState('');
+  const [error, setError] = useState<unknown>();
+  const [isBusy, setBusy] = useState(false);
+
+  const close = () => {
+    setName('');
+    setDescription('');
+    setRule('');
+    setError(undefined);
+    onClose();
+  };
+  const isDynamic = membership === 'dynamic';
+  const canCreate = name.trim() !== '' && (!isDynamic || rule.trim() !== '');
+
+  const create = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const group = await client.createGroup({
+        displayName: name.trim(),
+        mailNickname: aliasOf(name),
+        mailEnabled: kind === 'microsoft365',
+        securityEnabled: true,
+        groupTypes: [...(kind === 'microsoft365' ? ['Unified'] : []), ...(isDynamic ? ['DynamicMembership'] : [])],
+        ...(description.trim() === '' ? {} : { description: description.trim() }),
+        ...(isDynamic ? { membershipRule: rule.trim(), membershipRuleProcessingState: 'On' as const } : {}),
+      });
+      close();
+      onCreated(group.id);
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <OverlayDrawer open={open} position="end" size="medium" onOpenChange={(_event, data) => !data.open && close()} aria-labelledby="create-group-title">
+      <DrawerHeader>
+        <DrawerHeaderTitle id="create-group-title" action={<Button appearance="subtle" aria-label={t('common.close')} icon={<DismissRegular />} onClick={close} />}>
+          {t('groups.createTitle')}
+        </DrawerHeaderTitle>
+      </DrawerHeader>
+      <DrawerBody className={styles.body}>
+        {error === undefined ? null : <ErrorBar error={error} />}
+        <Field label={t('groups.type')}>
+          <RadioGroup value={kind} onChange={(_event, data) => setKind(data.value === 'microsoft365' ? 'microsoft365' : 'security')}>
+            <Radio value="security" label={t('groups.typeSecurity')} />
+            <Radio value="microsoft365" label={t('groups.typeMicrosoft365')} />
+          </RadioGroup>
+        </Field>
+        <Field label={t('groups.name')} required>
+          <Input value={name} onChange={(_event, data) => setName(data.value)} />
+        </Field>
+        <Field label={t('groups.description')}>
+          <Textarea value={description} onChange={(_event, data) => setDescription(data.value)} />
+        </Field>
+        <Field label={t('groups.membershipType')}>
+          <RadioGroup value={membership} onChange={(_event, data) => setMembership(data.value === 'dynamic' ? 'dynamic' : 'assigned')}>
+            <Radio value="assigned" label={t('groups.assignedMembership')} />
+            <Radio value="dynamic" label={t('groups.dynamicMembership')} />
+          </RadioGroup>
+        </Field>
+        {isDynamic ? (
+          <Field label={t('groups.rule')} hint={t('groups.ruleHint')} required>
+            <Textarea className={styles.rule} value={rule} placeholder='(user.department -eq "Sales")' onChange={(_event, data) => setRule(data.value)} />
+          </Field>
+        ) : (
+          <Text className={styles.hint}>{t('groups.addMembersLater')}</Text>
+        )}
+        {isDynamic ? <Text className={styles.hint}>{t('groups.previewAfterCreate')}</Text> : null}
+      </DrawerBody>
+      <DrawerFooter className={styles.footer}>
+        <Button appearance="primary" disabled={isBusy || !canCreate} onClick={() => void create()}>
+          {isBusy ? t('groups.creating') : t('groups.create')}
+        </Button>
+        <Button onClick={close}>{t('common.cancel')}</Button>
+      </DrawerFooter>
+    </OverlayDrawer>
+  );
+}

@@ -1,0 +1,133 @@
+import { Button, DrawerBody, DrawerFooter, DrawerHeader, DrawerHeaderTitle, Field, makeStyles, OverlayDrawer, Radio, RadioGroup, Switch, Text, tokens } from '@fluentui/react-components';
+import { DismissRegular } from '@fluentui/react-icons';
+import { useState } from 'react';
+import type { Group } from '../../../client/billing-groups.js';
+import type { ProductOverview } from '../../../client/types.js';
+import { useSession } from '../../app/session.js';
+import { ErrorBar } from '../../components/ErrorBar.js';
+import { Loading } from '../../components/Loading.js';
+import { useI18n } from '../../i18n/i18n.js';
+import { useAsync } from '../../lib/use-async.js';
+
+const useStyles = makeStyles({
+  body: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalL },
+  services: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalXS },
+  hint: { color: tokens.colorNeutralForeground2 },
+  footer: { display: 'flex', gap: tokens.spacingHorizontalS },
+});
+
+interface Props {
+  open: boolean;
+  group: Group;
+  products: ProductOverview[];
+  onClose: () => void;
+  onAssigned: (productName: string) => void;
+}
+
+/** Assign a product to a group (Graph's assignLicense on the group) with its apps and services toggles. */
+export function GroupLicenseDrawer({ open, group, products, onClose, onAssigned }: Props) {
+  const styles = useStyles();
+  const { t, formatNumber } = useI18n();
+  const { client } = useSession();
+  const held = new Set((group.assignedLicenses ?? []).map((license) => license.skuId));
+  const choices = products.filter((product) => product.appliesTo === 'User' && !held.has(product.skuId));
+  const [skuId, setSkuId] = useState<string>();
+  const [disabledPlans, setDisabledPlans] = useState<Set<string>>(new Set());
+  const [error, setError] = useState<unknown>();
+  const [isBusy, setBusy] = useState(false);
+  const chosen = choices.find((product) => product.skuId === skuId);
+  const plans = useAsync(
+    async () => (skuId === undefined ? [] : (await client.listProductServices(skuId)).map((plan) => ({ id: plan.servicePlanId, name: plan.friendlyName })).sort((a, b) => a.name.localeCompare(b.name))),
+    `plans:${skuId ?? ''}`,
+  );
+
+  const close = () => {
+    setSkuId(undefined);
+    setDisabledPlans(new Set());
+    setError(undefined);
+    onClose();
+  };
+
+  const assign = async () => {
+    if (chosen === undefined) {
+      return;
+    }
+    setBusy(true);
+    setError(undefined);
+    try {
+      await client.assignGroupLicense(group.id, { addLicenses: [{ skuId: chosen.skuId, disabledPlans: [...disabledPlans] }], removeLicenses: [] });
+      const name = chosen.displayName;
+      setSkuId(undefined);
+      setDisabledPlans(new Set());
+      onAssigned(name);
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <OverlayDrawer open={open} position="end" size="medium" onOpenChange={(_event, data) => !data.open && close()} aria-labelledby="group-license-title">
+      <DrawerHeader>
+        <DrawerHeaderTitle id="group-license-title" action={<Button appearance="subtle" aria-label={t('common.close')} icon={<DismissRegular />} onClick={close} />}>
+          {t('groups.assignTitle', { group: group.displayName })}
+        </DrawerHeaderTitle>
+      </DrawerHeader>
+      <DrawerBody className={styles.body}>
+        <Text>{t('groups.directMembersOnly')}</Text>
+        {error === undefined ? null : <ErrorBar error={error} />}
+        {choices.length === 0 ? <Text>{t('groups.noProductsLeft')}</Text> : null}
+        {choices.length > 0 ? (
+          <Field label={t('groups.product')}>
+            <RadioGroup
+              value={skuId ?? ''}
+              onChange={(_event, data) => {
+                setSkuId(data.value);
+                setDisabledPlans(new Set());
+              }}
+            >
+              {choices.map((product) => (
+                <Radio key={product.skuId} value={product.skuId} label={t('groups.productChoice', { product: product.displayName, available: formatNumber(product.available), total: formatNumber(product.total) })} />
+              ))}
+            </RadioGroup>
+          </Field>
+        ) : null}
+        {chosen === undefined ? null : (
+          <section aria-labelledby="group-services-title" className={styles.services}>
+            <Text as="h2" id="group-services-title" weight="semibold" size={400}>
+              {t('assign.appsAndServices')}
+            </Text>
+            <Text className={styles.hint}>{t('groups.servicesHint')}</Text>
+            {plans.state.status === 'loading' ? <Loading /> : null}
+            {plans.state.status === 'error' ? <ErrorBar error={plans.state.error} onRetry={plans.reload} /> : null}
+            {plans.state.status === 'done'
+              ? plans.state.data.map((plan) => (
+                  <Switch
+                    key={plan.id}
+                    label={plan.name}
+                    checked={!disabledPlans.has(plan.id)}
+                    onChange={(_event, data) => {
+                      const next = new Set(disabledPlans);
+                      if (data.checked) {
+                        next.delete(plan.id);
+                      } else {
+                        next.add(plan.id);
+                      }
+                      setDisabledPlans(next);
+                    }}
+                  />
+                ))
+              : null}
+          </section>
+        )}
+      </DrawerBody>
+      <DrawerFooter className={styles.footer}>
+        <Button appearance="primary" disabled={isBusy || chosen === undefined} onClick={() => void assign()}>
+          {isBusy ? t('assign.assigning') : t('assign.submit')}
+        </Button>
+        <Button onClick={close}>{t('common.cancel')}</Button>
+      </DrawerFooter>
+    </OverlayDrawer>
+  );
+}

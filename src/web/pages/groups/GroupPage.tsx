@@ -1,0 +1,384 @@
+import {
+  Badge,
+  Breadcrumb,
+  BreadcrumbButton,
+  BreadcrumbDivider,
+  BreadcrumbItem,
+  Button,
+  Link,
+  makeStyles,
+  MessageBar,
+  MessageBarBody,
+  Tab,
+  TabList,
+  Table,
+  TableBody,
+  TableCell,
+  TableHeader,
+  TableHeaderCell,
+  TableRow,
+  Text,
+  Toolbar,
+  ToolbarButton,
+  tokens,
+} from '@fluentui/react-components';
+import { ArrowClockwiseRegular, ArrowSyncRegular, DeleteRegular, KeyMultipleRegular } from '@fluentui/react-icons';
+import { useState } from 'react';
+import type { Group } from '../../../client/billing-groups.js';
+import type { ProductOverview } from '../../../client/types.js';
+import { followLink } from '../../app/router.js';
+import { productPath, ROUTES } from '../../app/routes.js';
+import { useSession } from '../../app/session.js';
+import { ErrorBar } from '../../components/ErrorBar.js';
+import { Loading } from '../../components/Loading.js';
+import { PageHeader } from '../../components/PageHeader.js';
+import { useI18n, type Translate } from '../../i18n/i18n.js';
+import type { MessageKey } from '../../i18n/messages-en.js';
+import { useAsync } from '../../lib/use-async.js';
+import { GroupLicenseDrawer } from './GroupLicenseDrawer.js';
+import { groupType, isDynamic } from './group-text.js';
+import { MembershipRuleEditor } from './MembershipRuleEditor.js';
+import { UserPicker } from './UserPicker.js';
+
+const useStyles = makeStyles({
+  surface: { backgroundColor: tokens.colorNeutralBackground1, borderRadius: tokens.borderRadiusMedium, boxShadow: tokens.shadow4, padding: tokens.spacingHorizontalL, display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
+  tabs: { marginBottom: tokens.spacingVerticalM },
+  meta: { display: 'flex', gap: tokens.spacingHorizontalM, alignItems: 'center', color: tokens.colorNeutralForeground2 },
+  picker: { maxWidth: '420px' },
+  empty: { display: 'block', padding: tokens.spacingVerticalM },
+});
+
+type TabValue = 'members' | 'licenses' | 'errors' | 'rule';
+
+/** Entra's group licensing error codes in plain words; an unknown code shows as sent. */
+const ERROR_LABELS: Record<string, MessageKey> = {
+  CountViolation: 'groups.errorCountViolation',
+  MutuallyExclusiveViolation: 'groups.errorMutuallyExclusiveViolation',
+  DependencyViolation: 'groups.errorDependencyViolation',
+  ProhibitedInUsageLocationViolation: 'groups.errorProhibitedInUsageLocationViolation',
+  Other: 'groups.errorOther',
+};
+const explainError = (code: string, t: Translate): string => {
+  const label = ERROR_LABELS[code];
+  return label === undefined ? code : `${t(label)} (${code})`;
+};
+
+/** A group: its direct members, its licenses (inherited by direct members), members in error, and a dynamic group's rule. */
+export function GroupPage({ groupId }: { groupId: string }) {
+  const styles = useStyles();
+  const { t } = useI18n();
+  const { client } = useSession();
+  const [tab, setTab] = useState<TabValue>('members');
+  const group = useAsync(() => client.getGroup(groupId), `group:${groupId}`);
+  const name = group.state.status === 'done' ? group.state.data.displayName : '';
+
+  return (
+    <>
+      <PageHeader
+        title={name}
+        subtitle={
+          group.state.status === 'done' ? (
+            <span className={styles.meta}>
+              <span>{groupType(group.state.data, t)}</span>
+              {isDynamic(group.state.data) ? <Badge appearance="tint" color="brand">{t('groups.dynamic')}</Badge> : <span>{t('groups.assigned')}</span>}
+              {group.state.data.description === null ? null : <span>{group.state.data.description}</span>}
+            </span>
+          ) : undefined
+        }
+      >
+        <Breadcrumb aria-label={t('product.breadcrumb')}>
+          <BreadcrumbItem>
+            <BreadcrumbButton href={ROUTES.groups.path} onClick={(event) => followLink(event, ROUTES.groups.path)}>
+              {t('nav.groups')}
+            </BreadcrumbButton>
+          </BreadcrumbItem>
+          <BreadcrumbDivider />
+          <BreadcrumbItem>
+            <BreadcrumbButton current>{name || t('state.loading')}</BreadcrumbButton>
+          </BreadcrumbItem>
+        </Breadcrumb>
+      </PageHeader>
+      {group.state.status === 'loading' ? <Loading /> : null}
+      {group.state.status === 'error' ? <ErrorBar error={group.state.error} onRetry={group.reload} /> : null}
+      {group.state.status === 'done' ? (
+        <>
+          <TabList className={styles.tabs} selectedValue={tab} onTabSelect={(_event, data) => setTab(data.value as TabValue)} aria-label={name}>
+            <Tab value="members">{t('groups.membersTab')}</Tab>
+            <Tab value="licenses">{t('groups.licensesTab')}</Tab>
+            <Tab value="errors">{t('groups.errorsTab')}</Tab>
+            {isDynamic(group.state.data) ? <Tab value="rule">{t('groups.ruleTab')}</Tab> : null}
+          </TabList>
+          {tab === 'members' ? <MembersTab group={group.state.data} /> : null}
+          {tab === 'licenses' ? <LicensesTab group={group.state.data} onChanged={group.reload} /> : null}
+          {tab === 'errors' ? <ErrorsTab group={group.state.data} /> : null}
+          {tab === 'rule' ? <MembershipRuleEditor group={group.state.data} onSaved={group.reload} /> : null}
+        </>
+      ) : null}
+    </>
+  );
+}
+
+function MembersTab({ group }: { group: Group }) {
+  const styles = useStyles();
+  const { t } = useI18n();
+  const { client, session } = useSession();
+  const members = useAsync(() => client.listGroupMembers(group.id), `members:${group.id}`);
+  const [error, setError] = useState<unknown>();
+  const [notice, setNotice] = useState<string>();
+  const dynamic = isDynamic(group);
+  const canManage = session.allowedActions.includes('groupMembers.manage');
+
+  const change = async (action: () => Promise<void>, message: string) => {
+    setError(undefined);
+    setNotice(undefined);
+    try {
+      await action();
+      setNotice(message);
+      members.reload();
+    } catch (caught) {
+      setError(caught);
+    }
+  };
+
+  return (
+    <section className={styles.surface} aria-label={t('groups.membersTab')}>
+      {dynamic ? (
+        <MessageBar intent="info">
+          <MessageBarBody>{t('groups.dynamicMembersInfo')}</MessageBarBody>
+        </MessageBar>
+      ) : (
+        <div className={styles.picker}>
+          <UserPicker
+            label={t('groups.addMember')}
+            disabled={!canManage}
+            onPick={(user) => void change(() => client.addGroupMember(group.id, user.id), t('groups.memberAdded', { name: user.displayName }))}
+          />
+        </div>
+      )}
+      {notice === undefined ? null : (
+        <MessageBar intent="success" role="status">
+          <MessageBarBody>{notice}</MessageBarBody>
+        </MessageBar>
+      )}
+      {error === undefined ? null : <ErrorBar error={error} />}
+      {members.state.status === 'loading' ? <Loading /> : null}
+      {members.state.status === 'error' ? <ErrorBar error={members.state.error} onRetry={members.reload} /> : null}
+      {members.state.status === 'done' && members.state.data.length === 0 ? <Text className={styles.empty}>{t('groups.noMembers')}</Text> : null}
+      {members.state.status === 'done' && members.state.data.length > 0 ? (
+        <Table aria-label={t('groups.membersTable', { group: group.displayName })}>
+          <TableHeader>
+            <TableRow>
+              <TableHeaderCell>{t('groups.name')}</TableHeaderCell>
+              <TableHeaderCell>{t('product.userPrincipalName')}</TableHeaderCell>
+              <TableHeaderCell>{t('groups.memberType')}</TableHeaderCell>
+              {dynamic ? null : <TableHeaderCell>{t('groups.actions')}</TableHeaderCell>}
+            </TableRow>
+          </TableHeader>
+          <TableBody>
+            {members.state.data.map((member) => (
+              <TableRow key={member.id}>
+                <TableCell>{member.displayName}</TableCell>
+                <TableCell>{member.userPrincipalName ?? ''}</TableCell>
+                <TableCell>{member['@odata.type'] === '#microsoft.graph.group' ? t('groups.memberGroup') : t('groups.memberUser')}</TableCell>
+                {dynamic ? null : (
+                  <TableCell>
+                    <Button
+                      appearance="subtle"
+                      size="small"
+                      icon={<DeleteRegular />}
+                      disabled={!canManage}
+                      aria-label={t('groups.removeMember', { name: member.displayName })}
+                      onClick={() => void change(() => client.removeGroupMember(group.id, member.id), t('groups.memberRemoved', { name: member.displayName }))}
+                    />
+                  </TableCell>
+                )}
+              </TableRow>
+            ))}
+          </TableBody>
+        </Table>
+      ) : null}
+    </section>
+  );
+}
+
+function LicensesTab({ group, onChanged }: { group: Group; onChanged: () => void }) {
+  const styles = useStyles();
+  const { t, formatNumber } = useI18n();
+  const { client, session } = useSession();
+  const products = useAsync(() => client.listProducts(), 'products');
+  const [isAssignOpen, setAssignOpen] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const [notice, setNotice] = useState<string>();
+  const canAssign = session.allowedActions.includes('licenses.assign');
+  const licenses = group.assignedLicenses ?? [];
+  const productOf = (skuId: string): ProductOverview | undefined => (products.state.status === 'done' ? products.state.data.find((product) => product.skuId === skuId) : undefined);
+
+  const change = async (action: () => Promise<unknown>, message: string) => {
+    setError(undefined);
+    setNotice(undefined);
+    try {
+      await action();
+      setNotice(message);
+      onChanged();
+    } catch (caught) {
+      setError(caught);
+    }
+  };
+
+  return (
+    <section className={styles.surface} aria-label={t('groups.licensesTab')}>
+      <MessageBar intent="info">
+        <MessageBarBody>{t('groups.directMembersOnly')}</MessageBarBody>
+      </MessageBar>
+      <Toolbar aria-label={t('groups.licensesTab')}>
+        <ToolbarButton appearance="subtle" icon={<KeyMultipleRegular />} disabled={!canAssign} title={canAssign ? undefined : t('groups.needsLicenseRole')} onClick={() => setAssignOpen(true)}>
+          {t('groups.assignLicenses')}
+        </ToolbarButton>
+      </Toolbar>
+      {notice === undefined ? null : (
+        <MessageBar intent="success" role="status">
+          <MessageBarBody>{notice}</MessageBarBody>
+        </MessageBar>
+      )}
+      {error === undefined ? null : <ErrorBar error={error} />}
+      {group.licenseProcessingState?.state === undefined ? null : <Text>{t('groups.processingState', { state: group.licenseProcessingState.state })}</Text>}
+      {products.state.status === 'error' ? <ErrorBar error={products.state.error} onRetry={products.reload} /> : null}
+      {licenses.length === 0 ? <Text className={styles.empty}>{t('groups.noLicenses')}</Text> : null}
+      {licenses.length > 0 ? (
+        <Table aria-label={t('groups.licensesTable', { group: group.displayName })}>
+          <TableHeader>
+            <TableRow>
+              <TableHeaderCell>{t('licenses.product')}</TableHeaderCell>
+              <TableHeaderCell>{t('groups.servicesOff')}</TableHeaderCell>
+              <TableHeaderCell>{t('licenses.available')}</TableHeaderCell>
+              <TableHeaderCell>{t('groups.actions')}</TableHeaderCell>
+            </TableRow>
+          </TableHeader>
+          <TableBody>
+            {licenses.map((license) => {
+              const product = productOf(license.skuId);
+              const productName = product?.displayName ?? license.skuId;
+              return (
+                <TableRow key={license.skuId} data-sku={product?.skuPartNumber ?? license.skuId}>
+                  <TableCell>
+                    <Link href={productPath(license.skuId)} onClick={(event) => followLink(event, productPath(license.skuId))}>
+                      {productName}
+                    </Link>
+                  </TableCell>
+                  <TableCell>{license.disabledPlans.length === 0 ? t('groups.allServicesOn') : formatNumber(license.disabledPlans.length)}</TableCell>
+                  <TableCell>{product === undefined ? '' : formatNumber(product.available)}</TableCell>
+                  <TableCell>
+                    <Button appearance="subtle" size="small" disabled={!canAssign} onClick={() => void change(() => client.setGroupLicenseWaitlist(group.id, license.skuId, true), t('groups.waitlistOn', { product: productName }))}>
+                      {t('groups.turnWaitlistOn')}
+                    </Button>
+                    <Button appearance="subtle" size="small" disabled={!canAssign} onClick={() => void change(() => client.setGroupLicenseWaitlist(group.id, license.skuId, false), t('groups.waitlistOff', { product: productName }))}>
+                      {t('groups.turnWaitlistOff')}
+                    </Button>
+                    <Button
+                      appearance="subtle"
+                      size="small"
+                      icon={<DeleteRegular />}
+                      disabled={!canAssign}
+                      onClick={() => void change(() => client.assignGroupLicense(group.id, { addLicenses: [], removeLicenses: [license.skuId] }), t('groups.licenseRemoved', { product: productName }))}
+                    >
+                      {t('groups.removeLicense')}
+                    </Button>
+                  </TableCell>
+                </TableRow>
+              );
+            })}
+          </TableBody>
+        </Table>
+      ) : null}
+      <Text size={200}>{t('groups.waitlistHint')}</Text>
+      {products.state.status === 'done' ? (
+        <GroupLicenseDrawer
+          open={isAssignOpen}
+          group={group}
+          products={products.state.data}
+          onClose={() => setAssignOpen(false)}
+          onAssigned={(productName) => {
+            setAssignOpen(false);
+            setNotice(t('groups.licenseAssigned', { product: productName }));
+            onChanged();
+          }}
+        />
+      ) : null}
+    </section>
+  );
+}
+
+function ErrorsTab({ group }: { group: Group }) {
+  const styles = useStyles();
+  const { t } = useI18n();
+  const { client, session } = useSession();
+  const members = useAsync(() => client.membersWithLicenseErrors(group.id), `license-errors:${group.id}`);
+  const products = useAsync(() => client.listProducts(), 'products');
+  const [error, setError] = useState<unknown>();
+  const [notice, setNotice] = useState<string>();
+  const [isBusy, setBusy] = useState(false);
+  const canAssign = session.allowedActions.includes('licenses.assign');
+  const productName = (skuId: string) => (products.state.status === 'done' ? (products.state.data.find((product) => product.skuId === skuId)?.displayName ?? skuId) : skuId);
+
+  const reprocess = async () => {
+    setBusy(true);
+    setError(undefined);
+    setNotice(undefined);
+    try {
+      const result = await client.reprocessGroup(group.id);
+      setNotice(t('groups.reprocessed', { processed: result.processed, succeeded: result.succeeded, failed: result.failed }));
+      members.reload();
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section className={styles.surface} aria-label={t('groups.errorsTab')}>
+      <Toolbar aria-label={t('groups.errorsTab')}>
+        <ToolbarButton appearance="subtle" icon={<ArrowSyncRegular />} disabled={isBusy || !canAssign} title={canAssign ? undefined : t('groups.needsLicenseRole')} onClick={() => void reprocess()}>
+          {t('groups.reprocess')}
+        </ToolbarButton>
+        <ToolbarButton appearance="subtle" icon={<ArrowClockwiseRegular />} onClick={members.reload}>
+          {t('common.refresh')}
+        </ToolbarButton>
+      </Toolbar>
+      {notice === undefined ? null : (
+        <MessageBar intent="success" role="status">
+          <MessageBarBody>{notice}</MessageBarBody>
+        </MessageBar>
+      )}
+      {error === undefined ? null : <ErrorBar error={error} />}
+      {members.state.status === 'loading' ? <Loading /> : null}
+      {members.state.status === 'error' ? <ErrorBar error={members.state.error} onRetry={members.reload} /> : null}
+      {members.state.status === 'done' && members.state.data.length === 0 ? <Text className={styles.empty}>{t('groups.noErrors')}</Text> : null}
+      {members.state.status === 'done' && members.state.data.length > 0 ? (
+        <Table aria-label={t('groups.errorsTable', { group: group.displayName })}>
+          <TableHeader>
+            <TableRow>
+              <TableHeaderCell>{t('groups.name')}</TableHeaderCell>
+              <TableHeaderCell>{t('product.userPrincipalName')}</TableHeaderCell>
+              <TableHeaderCell>{t('groups.licenseError')}</TableHeaderCell>
+            </TableRow>
+          </TableHeader>
+          <TableBody>
+            {members.state.data.map((member) => (
+              <TableRow key={member.id}>
+                <TableCell>{member.displayName}</TableCell>
+                <TableCell>{member.userPrincipalName}</TableCell>
+                <TableCell>
+                  {(member.licenseAssignmentStates ?? [])
+                    .filter((state) => state.assignedByGroup === group.id && state.error !== 'None')
+                    .map((state) => `${productName(state.skuId)}: ${explainError(state.error, t)}`)
+                    .join('; ')}
+                </TableCell>
+              </TableRow>
+            ))}
+          </TableBody>
+        </Table>
+      ) : null}
+    </section>
+  );
+}

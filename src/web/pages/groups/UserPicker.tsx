@@ -1,0 +1,70 @@
+import { Combobox, Field, Option } from '@fluentui/react-components';
+import { useEffect, useState } from 'react';
+import type { DirectoryUser } from '../../../client/types.js';
+import { useSession } from '../../app/session.js';
+import { useI18n } from '../../i18n/i18n.js';
+
+const TYPEAHEAD_DELAY_MS = 200;
+
+/** A typeahead over /v1.0/users choosing one user. */
+export function UserPicker({ label, onPick, disabled }: { label: string; onPick: (user: DirectoryUser) => void; disabled?: boolean }) {
+  const { t } = useI18n();
+  const { client } = useSession();
+  const [query, setQuery] = useState('');
+  const [options, setOptions] = useState<DirectoryUser[]>();
+  const [error, setError] = useState<string>();
+
+  useEffect(() => {
+    let isCurrent = true;
+    const timer = setTimeout(() => {
+      client.searchUsers(query).then(
+        (found) => {
+          if (isCurrent) {
+            setOptions(found);
+            setError(undefined);
+          }
+        },
+        (caught: unknown) => isCurrent && setError(caught instanceof Error ? caught.message : String(caught)),
+      );
+    }, TYPEAHEAD_DELAY_MS);
+    return () => {
+      isCurrent = false;
+      clearTimeout(timer);
+    };
+  }, [client, query]);
+
+  return (
+    <Field label={label} validationMessage={error}>
+      <Combobox
+        disabled={disabled}
+        freeform
+        value={query}
+        placeholder={t('groups.pickerPlaceholder')}
+        onChange={(event) => setQuery(event.target.value)}
+        onOptionSelect={(_event, data) => {
+          const user = options?.find((candidate) => candidate.id === data.optionValue);
+          if (user !== undefined) {
+            onPick(user);
+            setQuery('');
+          }
+        }}
+      >
+        {options === undefined ? (
+          <Option disabled value="">
+            {t('groups.searching')}
+          </Option>
+        ) : options.length === 0 ? (
+          <Option disabled value="">
+            {t('groups.noUsersFound')}
+          </Option>
+        ) : (
+          options.map((user) => (
+            <Option key={user.id} value={user.id} text={user.displayName}>
+              {`${user.displayName} (${user.userPrincipalName})`}
+            </Option>
+          ))
+        )}
+      </Combobox>
+    </Field>
+  );
+}

@@ -1,0 +1,199 @@
+import {
+  Avatar,
+  Button,
+  DrawerBody,
+  DrawerFooter,
+  DrawerHeader,
+  DrawerHeaderTitle,
+  Field,
+  makeStyles,
+  OverlayDrawer,
+  Switch,
+  Tag,
+  TagPicker,
+  TagPickerControl,
+  TagPickerGroup,
+  TagPickerInput,
+  TagPickerList,
+  TagPickerOption,
+  Text,
+  tokens,
+  type TagPickerProps,
+} from '@fluentui/react-components';
+import { DismissRegular } from '@fluentui/react-icons';
+import { useEffect, useState } from 'react';
+import type { DirectoryUser, ProductOverview } from '../../../client/types.js';
+import { useSession } from '../../app/session.js';
+import { ErrorBar } from '../../components/ErrorBar.js';
+import { Loading } from '../../components/Loading.js';
+import { useI18n } from '../../i18n/i18n.js';
+import { useAsync } from '../../lib/use-async.js';
+
+/** The API's limit for one Assign on the Licenses page. */
+const MAX_USERS = 20;
+const TYPEAHEAD_DELAY_MS = 200;
+
+const useStyles = makeStyles({
+  body: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalL },
+  services: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalXS },
+  hint: { color: tokens.colorNeutralForeground2 },
+  footer: { display: 'flex', gap: tokens.spacingHorizontalS },
+});
+
+interface Props {
+  open: boolean;
+  product: ProductOverview;
+  onClose: () => void;
+  onAssigned: (count: number) => void;
+}
+
+/** Assign licenses: a people picker (typeahead over /v1.0/users, up to 20), apps and services toggles, Assign. */
+export function AssignLicensesDrawer({ open, product, onClose, onAssigned }: Props) {
+  const styles = useStyles();
+  const { t } = useI18n();
+  const { client } = useSession();
+  const [query, setQuery] = useState('');
+  const [options, setOptions] = useState<DirectoryUser[] | undefined>();
+  const [chosen, setChosen] = useState<DirectoryUser[]>([]);
+  const [disabledPlans, setDisabledPlans] = useState<Set<string>>(new Set());
+  const [error, setError] = useState<unknown>();
+  const [isBusy, setBusy] = useState(false);
+
+  const plans = useAsync(async () => {
+    const services = await client.listProductServices(product.skuId);
+    return services.map((plan) => ({ id: plan.servicePlanId, name: plan.friendlyName })).sort((a, b) => a.name.localeCompare(b.name));
+  }, `plans:${product.skuId}`);
+
+  useEffect(() => {
+    if (!open) {
+      return;
+    }
+    let isCurrent = true;
+    const timer = setTimeout(() => {
+      client.searchUsers(query).then(
+        (found) => isCurrent && setOptions(found),
+        (caught: unknown) => isCurrent && setError(caught),
+      );
+    }, TYPEAHEAD_DELAY_MS);
+    return () => {
+      isCurrent = false;
+      clearTimeout(timer);
+    };
+  }, [client, open, query]);
+
+  const reset = () => {
+    setQuery('');
+    setChosen([]);
+    setDisabledPlans(new Set());
+    setError(undefined);
+  };
+  const close = () => {
+    reset();
+    onClose();
+  };
+
+  const onOptionSelect: TagPickerProps['onOptionSelect'] = (_event, data) => {
+    const known = new Map([...chosen, ...(options ?? [])].map((user) => [user.id, user]));
+    const next = data.selectedOptions.flatMap((id) => known.get(id) ?? []);
+    if (next.length > MAX_USERS) {
+      setError(new Error(t('assign.maxUsers', { max: MAX_USERS })));
+      return;
+    }
+    setError(undefined);
+    setChosen(next);
+    setQuery('');
+  };
+
+  const assign = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await client.assignProduct(product.skuId, { userIds: chosen.map((user) => user.id), disabledPlans: [...disabledPlans] });
+      reset();
+      onAssigned(chosen.length);
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const unchosen = (options ?? []).filter((option) => !chosen.some((user) => user.id === option.id));
+
+  return (
+    <OverlayDrawer open={open} position="end" size="medium" onOpenChange={(_event, data) => !data.open && close()} aria-labelledby="assign-title">
+      <DrawerHeader>
+        <DrawerHeaderTitle id="assign-title" action={<Button appearance="subtle" aria-label={t('common.close')} icon={<DismissRegular />} onClick={close} />}>
+          {t('assign.title')}
+        </DrawerHeaderTitle>
+      </DrawerHeader>
+      <DrawerBody className={styles.body}>
+        <Text>{t('assign.intro', { product: product.displayName, max: MAX_USERS, available: product.available })}</Text>
+        {error === undefined ? null : <ErrorBar error={error} />}
+        <Field label={t('assign.users')} hint={t('assign.maxUsers', { max: MAX_USERS })}>
+          <TagPicker onOptionSelect={onOptionSelect} selectedOptions={chosen.map((user) => user.id)}>
+            <TagPickerControl>
+              <TagPickerGroup aria-label={t('assign.users')}>
+                {chosen.map((user) => (
+                  <Tag key={user.id} shape="rounded" value={user.id} media={<Avatar name={user.displayName} size={20} aria-hidden />} dismissIcon={{ 'aria-label': t('assign.remove', { name: user.displayName }) }}>
+                    {user.displayName}
+                  </Tag>
+                ))}
+              </TagPickerGroup>
+              <TagPickerInput aria-label={t('assign.users')} placeholder={chosen.length === 0 ? t('assign.usersPlaceholder') : undefined} value={query} onChange={(event) => setQuery(event.target.value)} />
+            </TagPickerControl>
+            <TagPickerList>
+              {options === undefined ? (
+                <TagPickerOption value="">
+                  {t('assign.searching')}
+                </TagPickerOption>
+              ) : unchosen.length === 0 ? (
+                <TagPickerOption value="">
+                  {t('assign.noUsersFound')}
+                </TagPickerOption>
+              ) : (
+                unchosen.map((user) => (
+                  <TagPickerOption key={user.id} value={user.id} text={user.displayName} secondaryContent={user.userPrincipalName} media={<Avatar name={user.displayName} size={28} aria-hidden />}>
+                    {user.displayName}
+                  </TagPickerOption>
+                ))
+              )}
+            </TagPickerList>
+          </TagPicker>
+        </Field>
+        <section aria-labelledby="services-title" className={styles.services}>
+          <Text as="h2" id="services-title" weight="semibold" size={400}>
+            {t('assign.appsAndServices')}
+          </Text>
+          <Text className={styles.hint}>{t('assign.appsHint')}</Text>
+          {plans.state.status === 'loading' ? <Loading /> : null}
+          {plans.state.status === 'error' ? <ErrorBar error={plans.state.error} onRetry={plans.reload} /> : null}
+          {plans.state.status === 'done'
+            ? plans.state.data.map((plan) => (
+                <Switch
+                  key={plan.id}
+                  label={plan.name}
+                  checked={!disabledPlans.has(plan.id)}
+                  onChange={(_event, data) => {
+                    const next = new Set(disabledPlans);
+                    if (data.checked) {
+                      next.delete(plan.id);
+                    } else {
+                      next.add(plan.id);
+                    }
+                    setDisabledPlans(next);
+                  }}
+                />
+              ))
+            : null}
+        </section>
+      </DrawerBody>
+      <DrawerFooter className={styles.footer}>
+        <Button appearance="primary" disabled={isBusy || chosen.length === 0} onClick={() => void assign()}>
+          {isBusy ? t('assign.assigning') : t('assign.submit')}
+        </Button>
+        <Button onClick={close}>{t('common.cancel')}</Button>
+      </DrawerFooter>
+    </OverlayDrawer>
+  );
+}

@@ -1,0 +1,51 @@
+import { ToolbarButton } from '@fluentui/react-components';
+import { KeyMultipleRegular } from '@fluentui/react-icons';
+import { useState } from 'react';
+import { useSession } from '../../app/session.js';
+import { PageHeader } from '../../components/PageHeader.js';
+import { useI18n } from '../../i18n/i18n.js';
+import { ManageLicensesDrawer } from './ManageLicensesDrawer.js';
+import { licensingBlockedReason } from './users-common.js';
+import { UsersList } from './UsersList.js';
+
+/** Users › Active users: every user, server-paged, with the user panel and Manage product licenses. */
+export function ActiveUsersPage() {
+  const { t } = useI18n();
+  const { session } = useSession();
+  const [isManageOpen, setManageOpen] = useState(false);
+  const blockedReason = licensingBlockedReason(session, t);
+
+  return (
+    <>
+      <PageHeader title={t('nav.activeUsers')} subtitle={t('users.activeSubtitle')} />
+      <UsersList
+        label={t('users.activeTable')}
+        filters={['all', 'licensed', 'unlicensed', 'blocked', 'members', 'guests']}
+        actions={({ selected }) => (
+          <ToolbarButton
+            appearance="subtle"
+            icon={<KeyMultipleRegular />}
+            disabled={selected.length === 0 || blockedReason !== undefined}
+            title={blockedReason ?? (selected.length === 0 ? t('users.selectFirst') : undefined)}
+            onClick={() => setManageOpen(true)}
+          >
+            {t('users.manageLicenses')}
+          </ToolbarButton>
+        )}
+        overlays={({ selected, products, clearAndReload }) => (
+          <ManageLicensesDrawer
+            open={isManageOpen}
+            users={selected}
+            products={products}
+            title={t('users.manageLicenses')}
+            onClose={() => setManageOpen(false)}
+            onDone={(message) => {
+              setManageOpen(false);
+              clearAndReload(message);
+            }}
+          />
+        )}
+      />
+    </>
+  );
+}
