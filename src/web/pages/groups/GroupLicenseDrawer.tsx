@@ -1,18 +1,15 @@
-import { Button, DrawerBody, DrawerFooter, DrawerHeader, DrawerHeaderTitle, Field, makeStyles, OverlayDrawer, Radio, RadioGroup, Switch, Text, tokens } from '@fluentui/react-components';
+import { Button, DrawerBody, DrawerFooter, DrawerHeader, DrawerHeaderTitle, Field, makeStyles, OverlayDrawer, Radio, RadioGroup, Text, tokens } from '@fluentui/react-components';
 import { DismissRegular } from '@fluentui/react-icons';
 import { useState } from 'react';
 import type { Group } from '../../../client/billing-groups.js';
 import type { ProductOverview } from '../../../client/types.js';
 import { useSession } from '../../app/session.js';
 import { ErrorBar } from '../../components/ErrorBar.js';
-import { Loading } from '../../components/Loading.js';
+import { ServiceSwitches } from '../../components/ServiceSwitches.js';
 import { useI18n } from '../../i18n/i18n.js';
-import { useAsync } from '../../lib/use-async.js';
 
 const useStyles = makeStyles({
   body: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalL },
-  services: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalXS },
-  hint: { color: tokens.colorNeutralForeground2 },
   footer: { display: 'flex', gap: tokens.spacingHorizontalS },
 });
 
@@ -36,11 +33,6 @@ export function GroupLicenseDrawer({ open, group, products, onClose, onAssigned 
   const [error, setError] = useState<unknown>();
   const [isBusy, setBusy] = useState(false);
   const chosen = choices.find((product) => product.skuId === skuId);
-  const plans = useAsync(
-    async () => (skuId === undefined ? [] : (await client.listProductServices(skuId)).map((plan) => ({ id: plan.servicePlanId, name: plan.friendlyName })).sort((a, b) => a.name.localeCompare(b.name))),
-    `plans:${skuId ?? ''}`,
-  );
-
   const close = () => {
     setSkuId(undefined);
     setDisabledPlans(new Set());
@@ -94,32 +86,7 @@ export function GroupLicenseDrawer({ open, group, products, onClose, onAssigned 
           </Field>
         ) : null}
         {chosen === undefined ? null : (
-          <section aria-labelledby="group-services-title" className={styles.services}>
-            <Text as="h2" id="group-services-title" weight="semibold" size={400}>
-              {t('assign.appsAndServices')}
-            </Text>
-            <Text className={styles.hint}>{t('groups.servicesHint')}</Text>
-            {plans.state.status === 'loading' ? <Loading /> : null}
-            {plans.state.status === 'error' ? <ErrorBar error={plans.state.error} onRetry={plans.reload} /> : null}
-            {plans.state.status === 'done'
-              ? plans.state.data.map((plan) => (
-                  <Switch
-                    key={plan.id}
-                    label={plan.name}
-                    checked={!disabledPlans.has(plan.id)}
-                    onChange={(_event, data) => {
-                      const next = new Set(disabledPlans);
-                      if (data.checked) {
-                        next.delete(plan.id);
-                      } else {
-                        next.add(plan.id);
-                      }
-                      setDisabledPlans(next);
-                    }}
-                  />
-                ))
-              : null}
-          </section>
+          <ServiceSwitches skuId={chosen.skuId} disabledPlans={disabledPlans} onChange={setDisabledPlans} hint={t('groups.servicesHint')} titleId="group-services-title" />
         )}
       </DrawerBody>
       <DrawerFooter className={styles.footer}>

@@ -8,7 +8,6 @@ import {
   Field,
   makeStyles,
   OverlayDrawer,
-  Switch,
   Tag,
   TagPicker,
   TagPickerControl,
@@ -25,9 +24,8 @@ import { useEffect, useState } from 'react';
 import type { DirectoryUser, ProductOverview } from '../../../client/types.js';
 import { useSession } from '../../app/session.js';
 import { ErrorBar } from '../../components/ErrorBar.js';
-import { Loading } from '../../components/Loading.js';
+import { ServiceSwitches } from '../../components/ServiceSwitches.js';
 import { useI18n } from '../../i18n/i18n.js';
-import { useAsync } from '../../lib/use-async.js';
 
 /** The API's limit for one Assign on the Licenses page. */
 const MAX_USERS = 20;
@@ -35,8 +33,6 @@ const TYPEAHEAD_DELAY_MS = 200;
 
 const useStyles = makeStyles({
   body: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalL },
-  services: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalXS },
-  hint: { color: tokens.colorNeutralForeground2 },
   footer: { display: 'flex', gap: tokens.spacingHorizontalS },
 });
 
@@ -58,11 +54,6 @@ export function AssignLicensesDrawer({ open, product, onClose, onAssigned }: Pro
   const [disabledPlans, setDisabledPlans] = useState<Set<string>>(new Set());
   const [error, setError] = useState<unknown>();
   const [isBusy, setBusy] = useState(false);
-
-  const plans = useAsync(async () => {
-    const services = await client.listProductServices(product.skuId);
-    return services.map((plan) => ({ id: plan.servicePlanId, name: plan.friendlyName })).sort((a, b) => a.name.localeCompare(b.name));
-  }, `plans:${product.skuId}`);
 
   useEffect(() => {
     if (!open) {
@@ -161,32 +152,7 @@ export function AssignLicensesDrawer({ open, product, onClose, onAssigned }: Pro
             </TagPickerList>
           </TagPicker>
         </Field>
-        <section aria-labelledby="services-title" className={styles.services}>
-          <Text as="h2" id="services-title" weight="semibold" size={400}>
-            {t('assign.appsAndServices')}
-          </Text>
-          <Text className={styles.hint}>{t('assign.appsHint')}</Text>
-          {plans.state.status === 'loading' ? <Loading /> : null}
-          {plans.state.status === 'error' ? <ErrorBar error={plans.state.error} onRetry={plans.reload} /> : null}
-          {plans.state.status === 'done'
-            ? plans.state.data.map((plan) => (
-                <Switch
-                  key={plan.id}
-                  label={plan.name}
-                  checked={!disabledPlans.has(plan.id)}
-                  onChange={(_event, data) => {
-                    const next = new Set(disabledPlans);
-                    if (data.checked) {
-                      next.delete(plan.id);
-                    } else {
-                      next.add(plan.id);
-                    }
-                    setDisabledPlans(next);
-                  }}
-                />
-              ))
-            : null}
-        </section>
+        <ServiceSwitches skuId={product.skuId} disabledPlans={disabledPlans} onChange={setDisabledPlans} hint={t('assign.appsHint')} titleId="services-title" />
       </DrawerBody>
       <DrawerFooter className={styles.footer}>
         <Button appearance="primary" disabled={isBusy || chosen.length === 0} onClick={() => void assign()}>
