@@ -21,6 +21,7 @@ import {
 } from '@fluentui/react-components';
 import {
   AppsRegular,
+  DataUsageRegular,
   DocumentBulletListClockRegular,
   HomeRegular,
   PeopleRegular,
@@ -40,6 +41,11 @@ import { GroupPage } from '../pages/groups/GroupPage.js';
 import { GroupsPage } from '../pages/groups/GroupsPage.js';
 import { HomePage } from '../pages/home/HomePage.js';
 import { YourProductsPage } from '../pages/products/YourProductsPage.js';
+import { ReclaimPage } from '../pages/reports/ReclaimPage.js';
+import { AppsPage } from '../pages/settings/AppsPage.js';
+import { DataRetentionPage } from '../pages/settings/DataRetentionPage.js';
+import { RolesPage } from '../pages/settings/RolesPage.js';
+import { WebhooksPage } from '../pages/settings/WebhooksPage.js';
 import { ActiveUsersPage } from '../pages/users/ActiveUsersPage.js';
 import { DeletedUsersPage } from '../pages/users/DeletedUsersPage.js';
 import { GuestUsersPage } from '../pages/users/GuestUsersPage.js';
@@ -90,6 +96,11 @@ const PAGES: Record<string, () => ReactElement> = {
   [ROUTES.activeUsers.path]: () => <ActiveUsersPage />,
   [ROUTES.guestUsers.path]: () => <GuestUsersPage />,
   [ROUTES.deletedUsers.path]: () => <DeletedUsersPage />,
+  [ROUTES.reclaim.path]: () => <ReclaimPage />,
+  [ROUTES.roles.path]: () => <RolesPage />,
+  [ROUTES.apps.path]: () => <AppsPage />,
+  [ROUTES.webhooks.path]: () => <WebhooksPage />,
+  [ROUTES.dataRetention.path]: () => <DataRetentionPage />,
 };
 
 /** The page for a path, and the navigation entry it belongs to. */
@@ -181,15 +192,16 @@ export function Shell() {
         type="inline"
         aria-label={t('nav.label')}
         selectedValue={navValue}
-        defaultOpenCategories={['users', 'billing', 'settings']}
+        defaultOpenCategories={['users', 'billing', 'reports', 'settings']}
       >
         <NavDrawerBody>
           {item(ROUTES.home, <HomeRegular />)}
           {category('users', t('nav.users'), <PeopleRegular />, [ROUTES.activeUsers, ROUTES.guestUsers, ROUTES.deletedUsers])}
           {item(ROUTES.groups, <PeopleTeamRegular />)}
           {category('billing', t('nav.billing'), <ReceiptRegular />, [ROUTES.licenses, ROUTES.yourProducts])}
+          {category('reports', t('nav.reports'), <DataUsageRegular />, [ROUTES.reclaim])}
           {item(ROUTES.auditLog, <DocumentBulletListClockRegular />)}
-          {category('settings', t('nav.settings'), <SettingsRegular />, [ROUTES.roles, ROUTES.apps, ROUTES.webhooks])}
+          {category('settings', t('nav.settings'), <SettingsRegular />, [ROUTES.roles, ROUTES.apps, ROUTES.webhooks, ROUTES.dataRetention])}
         </NavDrawerBody>
       </NavDrawer>
       <main id="main" className={styles.main} tabIndex={-1}>

@@ -16,9 +16,11 @@ export const ROUTES = {
   licenses: { path: '/billing/licenses', label: 'nav.licenses', isBuilt: true },
   yourProducts: { path: '/billing/products', label: 'nav.yourProducts', isBuilt: true },
   auditLog: { path: '/audit', label: 'nav.auditLog', isBuilt: true },
-  roles: { path: '/settings/roles', label: 'nav.roles', isBuilt: false },
-  apps: { path: '/settings/apps', label: 'nav.apps', isBuilt: false },
-  webhooks: { path: '/settings/webhooks', label: 'nav.webhooks', isBuilt: false },
+  reclaim: { path: '/reports/reclaim', label: 'nav.reclaim', isBuilt: true },
+  roles: { path: '/settings/roles', label: 'nav.roles', isBuilt: true },
+  apps: { path: '/settings/apps', label: 'nav.apps', isBuilt: true },
+  webhooks: { path: '/settings/webhooks', label: 'nav.webhooks', isBuilt: true },
+  dataRetention: { path: '/settings/data-retention', label: 'nav.dataRetention', isBuilt: true },
 } as const satisfies Record<string, PageRoute>;
 
 export const productPath = (skuId: string): string => `${ROUTES.licenses.path}/${encodeURIComponent(skuId)}`;

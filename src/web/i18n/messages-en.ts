@@ -1,5 +1,17 @@
-/** English, in the terms of the Microsoft 365 admin center. `{name}` is replaced by a value. */
+import { accessEn } from './areas/access.js';
+import { dataRetentionEn } from './areas/data-retention.js';
+import { reportsEn } from './areas/reports.js';
+import { webhooksEn } from './areas/webhooks.js';
+
+/**
+ * English, in the terms of the Microsoft 365 admin center. `{name}` is replaced by a value.
+ * Newer pages keep their English and Dutch side by side in ./areas.
+ */
 export const en = {
+  ...reportsEn,
+  ...accessEn,
+  ...webhooksEn,
+  ...dataRetentionEn,
   'app.title': 'Allot admin center',
   'app.skipToContent': 'Skip to main content',
   'nav.label': 'Admin center navigation',

@@ -1,7 +1,15 @@
+import { accessNl } from './areas/access.js';
+import { dataRetentionNl } from './areas/data-retention.js';
+import { reportsNl } from './areas/reports.js';
+import { webhooksNl } from './areas/webhooks.js';
 import type { Messages } from './messages-en.js';
 
 /** Nederlands, in de termen van het Nederlandse Microsoft 365-beheercentrum. */
 export const nl: Messages = {
+  ...reportsNl,
+  ...accessNl,
+  ...webhooksNl,
+  ...dataRetentionNl,
   'app.title': 'Allot-beheercentrum',
   'app.skipToContent': 'Naar de hoofdinhoud',
   'nav.label': 'Navigatie van het beheercentrum',
