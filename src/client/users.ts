@@ -1,6 +1,7 @@
 import type { z } from 'zod';
-import type { ManageLicensesRequestSchema } from '../contracts/admin.js';
+import type { CreateUserWithLicensesRequestSchema, ManageLicensesRequestSchema } from '../contracts/admin.js';
 import type { InvitationRequestSchema } from '../contracts/invitations.js';
+import type { UpdateUserRequestSchema } from '../contracts/users.js';
 import type { AssignedLicense, BulkChangeResult } from './types.js';
 import type { BulkConflict, DataClock, DeletedUser, DeletionPreview, Invitation, OrganizationSettings, RestoredUser, UserDetails, UserLicenses, UserRow, UsersPage } from './user-types.js';
 
@@ -54,6 +55,10 @@ export function usersCalls(send: Send) {
     },
     getUser: (userId: string) => send<UserDetails>('GET', `/v1.0/users/${id(userId)}?$select=${DETAIL_SELECT}`),
     setSignInBlocked: (userId: string, blocked: boolean) => send<void>('PATCH', `/v1.0/users/${id(userId)}`, { accountEnabled: !blocked }),
+    updateUser: (userId: string, patch: z.input<typeof UpdateUserRequestSchema>) => send<void>('PATCH', `/v1.0/users/${id(userId)}`, patch),
+    /** Creates the user and assigns the licenses in one transaction: either both happen or neither. */
+    createUser: (body: z.input<typeof CreateUserWithLicensesRequestSchema>) => send<UserDetails>('POST', '/admin/users', body),
+    verifiedDomains: async () => (await send<GraphList<{ verifiedDomains: { name: string; isDefault: boolean }[] }>>('GET', '/v1.0/organization')).value[0]?.verifiedDomains ?? [],
     getUserLicenses: async (userId: string): Promise<UserLicenses> => {
       const licenses = await send<Omit<UserLicenses, 'etag'>>('GET', `/admin/users/${id(userId)}/licenses`);
       return { ...licenses, etag: `W/"${licenses.version}"` };

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { CustomCatalogueSchema, type CustomCatalogue } from '../contracts/custom-catalogue.js';
 import type { CatalogueData, PlanRule, ServicePlan, Sku } from './catalogue.js';
 import { AppError, type ErrorDetail } from './errors.js';
-import { isUsageLocation } from './usage-location.js';
+import { isUsageLocation } from '../contracts/usage-location.js';
 
 /** Detail codes of a rejected custom catalogue (`error.details[].code`). */
 export type CustomCatalogueProblem =

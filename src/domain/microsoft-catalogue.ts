@@ -1,6 +1,6 @@
 import { CatalogueOverlaySchema, type CatalogueOverlay } from '../contracts/catalogue-overlay.js';
 import type { AppliesTo, CatalogueData, PlanRule, ServicePlan, Sku } from './catalogue.js';
-import { isUsageLocation } from './usage-location.js';
+import { isUsageLocation } from '../contracts/usage-location.js';
 
 /** One row of catalogue/m365-products.csv: one product (SKU) paired with one service plan it includes. */
 export interface CsvRow {

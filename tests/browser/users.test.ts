@@ -150,6 +150,55 @@ describe('users in the browser', () => {
     await closePanel();
   });
 
+  it('adds a user with a license in the wizard, shows the password once, and edits the account', async () => {
+    const e3Before = (await products()).find((product) => product.skuId === E3) as Product;
+    await openActiveUsers();
+    await page.getByRole('button', { name: 'Add a user' }).click();
+    const wizard = page.getByRole('dialog', { name: 'Add a user' });
+    await wizard.getByLabel('First name').fill('Noor');
+    await wizard.getByLabel('Last name').fill('Visser');
+    await expect.poll(() => wizard.getByLabel('Username').inputValue()).toBe('noor.visser');
+    await expectAccessible('Add a user: basics');
+    await wizard.getByRole('button', { name: 'Next' }).click();
+
+    // A license needs a usage location: Next stays off until one is chosen.
+    await wizard.getByRole('checkbox', { name: /^Office 365 E3 / }).check();
+    expect(await wizard.getByRole('button', { name: 'Next' }).isDisabled()).toBe(true);
+    await wizard.getByText('Select a location: licenses can only be assigned with a usage location.').waitFor();
+    await wizard.getByRole('combobox', { name: /Usage location/ }).pressSequentially('Nether');
+    await page.getByRole('option', { name: 'Netherlands', exact: true }).click();
+    await wizard.getByRole('switch').first().uncheck();
+    await expectAccessible('Add a user: licenses');
+    await wizard.getByRole('button', { name: 'Next' }).click();
+    await wizard.getByLabel('Job title').fill('Fleet planner');
+    await wizard.getByRole('button', { name: 'Next' }).click();
+    await wizard.getByText('noor.visser@', { exact: false }).waitFor();
+    await wizard.getByRole('button', { name: 'Finish adding' }).click();
+
+    await wizard.getByText(/^noor\.visser@.* added$/).waitFor();
+    // The server checked the generated password against the complexity rule when it created the user.
+    expect(await wizard.getByRole('textbox', { name: 'Password' }).inputValue()).toMatch(/^\S{16}$/);
+    await expectAccessible('Add a user: finished');
+    await wizard.getByRole('button', { name: 'Close', exact: true }).last().click();
+
+    const created = (await api<{ value: GraphUser[] }>(`/v1.0/users?$filter=startswith(userPrincipalName,'noor.visser@')&$select=id,displayName,userPrincipalName,usageLocation,userType,assignedLicenses`)).value[0] as GraphUser;
+    expect(created.usageLocation).toBe('NL');
+    expect(created.assignedLicenses).toHaveLength(1);
+    expect(created.assignedLicenses[0]?.skuId).toBe(E3);
+    expect(created.assignedLicenses[0]?.disabledPlans).toHaveLength(1);
+    expect(((await products()).find((product) => product.skuId === E3) as Product).assigned).toBe(e3Before.assigned + 1);
+
+    await openUserPanel(created);
+    await page.getByRole('button', { name: 'Edit account properties' }).click();
+    await page.getByLabel('Department').fill('Logistics');
+    await expectAccessible('Edit account properties');
+    await page.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByText('Account of Noor Visser saved.').waitFor();
+    await page.getByText('Logistics').waitFor();
+    expect((await api<{ department: string; jobTitle: string }>(`/v1.0/users/${created.id}?$select=department,jobTitle`)).department).toBe('Logistics');
+    await closePanel();
+  });
+
   it('shows a license inherited from a group read-only, with a link to the group', async () => {
     await openUserPanel(groupMember);
     const panel = page.getByRole('dialog', { name: groupMember.displayName });

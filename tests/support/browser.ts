@@ -41,7 +41,8 @@ export interface AxeViolation {
   id: string;
   impact: string | null;
   help: string;
-  nodes: { target: string[]; failureSummary?: string }[];
+  /** html: the offending element's opening tag as axe saw it (generated class names removed), so a failure says which element. */
+  nodes: { target: string[]; html: string; failureSummary?: string }[];
 }
 
 const axeSource = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
@@ -57,6 +58,12 @@ export async function seriousAxeViolations(page: Page): Promise<AxeViolation[]> 
     await page.route(`**${AXE_PATH}`, (route) => route.fulfill({ path: axeSource, contentType: 'application/javascript' }));
     await page.addScriptTag({ url: AXE_PATH });
   }
+  // A control that just turned enabled may still be fading from its disabled colours (Fluent's
+  // button transitions): axe must see the colours it settles on.
+  await page.evaluate(async () => {
+    const animations = (globalThis as unknown as { document: { getAnimations(): { finished: Promise<unknown> }[] } }).document.getAnimations();
+    await Promise.all(animations.map((animation) => animation.finished.catch(() => undefined)));
+  });
   const violations = await page.evaluate(async () => {
     const axe = (globalThis as unknown as { axe: { run: (context: object, options: object) => Promise<{ violations: AxeViolation[] }> } }).axe;
     // Fluent's focus sentinels (tabster's aria-hidden <i tabindex=0> dummies) forward focus the
@@ -65,5 +72,5 @@ export async function seriousAxeViolations(page: Page): Promise<AxeViolation[]> 
   });
   return violations
     .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .map(({ id, impact, help, nodes }) => ({ id, impact, help, nodes: nodes.map(({ target, failureSummary }) => ({ target, ...(failureSummary === undefined ? {} : { failureSummary }) })) }));
+    .map(({ id, impact, help, nodes }) => ({ id, impact, help, nodes: nodes.map(({ target, html, failureSummary }) => ({ target, html: html.replace(/ class="[^"]*"/g, '').slice(0, 300), ...(failureSummary === undefined ? {} : { failureSummary }) })) }));
 }

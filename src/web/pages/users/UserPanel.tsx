@@ -14,16 +14,18 @@ import {
   Text,
   tokens,
 } from '@fluentui/react-components';
-import { DeleteRegular, DismissRegular, PersonProhibitedRegular, PersonAvailableRegular } from '@fluentui/react-icons';
+import { DeleteRegular, DismissRegular, EditRegular, PersonProhibitedRegular, PersonAvailableRegular } from '@fluentui/react-icons';
 import { useState } from 'react';
 import type { ProductOverview } from '../../../client/types.js';
 import type { UserDetails } from '../../../client/user-types.js';
 import { useSession } from '../../app/session.js';
 import { ErrorBar } from '../../components/ErrorBar.js';
 import { Loading } from '../../components/Loading.js';
+import { useCountryName } from '../../components/UsageLocationField.js';
 import { useI18n } from '../../i18n/i18n.js';
 import type { MessageKey } from '../../i18n/messages-en.js';
 import { useAsync } from '../../lib/use-async.js';
+import { AccountForm } from './AccountForm.js';
 import { DeleteUserDialog } from './DeleteUserDialog.js';
 import { UserLicensesTab } from './UserLicensesTab.js';
 
@@ -36,6 +38,7 @@ const useStyles = makeStyles({
   properties: { display: 'grid', gridTemplateColumns: 'max-content 1fr', columnGap: tokens.spacingHorizontalXL, rowGap: tokens.spacingVerticalS, margin: 0 },
   term: { color: tokens.colorNeutralForeground2 },
   definition: { margin: 0 },
+  editButton: { alignSelf: 'flex-start' },
 });
 
 interface Props {
@@ -56,6 +59,8 @@ export function UserPanel({ userId, products, onClose, onChanged, onDeleted }: P
   const { client, session } = useSession();
   const [tab, setTab] = useState<TabName>('account');
   const [isDeleteOpen, setDeleteOpen] = useState(false);
+  const [isEditing, setEditing] = useState(false);
+  const countryName = useCountryName();
   const [isBusy, setBusy] = useState(false);
   const [actionError, setActionError] = useState<unknown>();
   const [notice, setNotice] = useState<string>();
@@ -66,6 +71,7 @@ export function UserPanel({ userId, products, onClose, onChanged, onDeleted }: P
 
   const close = () => {
     setTab('account');
+    setEditing(false);
     setActionError(undefined);
     setNotice(undefined);
     onClose();
@@ -142,21 +148,39 @@ export function UserPanel({ userId, products, onClose, onChanged, onDeleted }: P
               <Tab value="account">{t('users.accountTab')}</Tab>
               <Tab value="licenses">{t('users.licensesTab')}</Tab>
             </TabList>
-            {tab === 'account' ? (
-              <dl className={styles.properties}>
-                {property('users.displayName', details.displayName)}
-                {property('users.userPrincipalName', details.userPrincipalName)}
-                {property('users.firstName', details.givenName)}
-                {property('users.lastName', details.surname)}
-                {property('users.jobTitle', details.jobTitle)}
-                {property('users.department', details.department)}
-                {property('users.email', details.mail)}
-                {property('users.usageLocation', details.usageLocation)}
-                {property('users.userType', details.userType === 'Guest' ? t('users.guest') : t('users.member'))}
-                {property('users.signInStatus', details.accountEnabled ? t('users.signInAllowed') : t('users.signInBlocked'))}
-                {property('users.created', details.createdDateTime === null ? null : formatDate(details.createdDateTime))}
-              </dl>
-            ) : (
+            {tab === 'account' && isEditing ? (
+              <AccountForm
+                user={details}
+                onCancel={() => setEditing(false)}
+                onSaved={() => {
+                  setEditing(false);
+                  setNotice(t('users.accountSaved', { name: details.displayName }));
+                  user.reload();
+                  onChanged();
+                }}
+              />
+            ) : null}
+            {tab === 'account' && !isEditing ? (
+              <>
+                <Button className={styles.editButton} icon={<EditRegular />} disabled={!canUpdate} title={canUpdate ? undefined : t('users.noUpdateRole')} onClick={() => setEditing(true)}>
+                  {t('users.editAccount')}
+                </Button>
+                <dl className={styles.properties}>
+                  {property('users.displayName', details.displayName)}
+                  {property('users.userPrincipalName', details.userPrincipalName)}
+                  {property('users.firstName', details.givenName)}
+                  {property('users.lastName', details.surname)}
+                  {property('users.jobTitle', details.jobTitle)}
+                  {property('users.department', details.department)}
+                  {property('users.email', details.mail)}
+                  {property('users.usageLocation', details.usageLocation === null ? null : countryName(details.usageLocation))}
+                  {property('users.userType', details.userType === 'Guest' ? t('users.guest') : t('users.member'))}
+                  {property('users.signInStatus', details.accountEnabled ? t('users.signInAllowed') : t('users.signInBlocked'))}
+                  {property('users.created', details.createdDateTime === null ? null : formatDate(details.createdDateTime))}
+                </dl>
+              </>
+            ) : null}
+            {tab === 'licenses' ? (
               <UserLicensesTab
                 user={details}
                 products={products}
@@ -165,7 +189,7 @@ export function UserPanel({ userId, products, onClose, onChanged, onDeleted }: P
                   onChanged();
                 }}
               />
-            )}
+            ) : null}
             <DeleteUserDialog
               open={isDeleteOpen}
               user={details}

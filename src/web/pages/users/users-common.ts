@@ -14,6 +14,8 @@ export const useUsersStyles = makeStyles({
   tightStack: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalXS },
   footer: { display: 'flex', gap: tokens.spacingHorizontalS },
   filter: { minWidth: '180px' },
+  fieldset: { border: 'none', padding: 0, margin: 0, display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalXS },
+  legend: { fontWeight: tokens.fontWeightSemibold, paddingBlockEnd: tokens.spacingVerticalXS },
   truncate: { overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap', display: 'block' },
 });
 
