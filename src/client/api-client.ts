@@ -3,6 +3,9 @@ import type { ChangePasswordRequestSchema, SignInRequestSchema } from '../contra
 import type { z } from 'zod';
 import { ApiError, apiErrorFrom } from './api-error.js';
 import { billingGroupsCalls } from './billing-groups.js';
+import { dataRetentionCalls } from './data-retention.js';
+import { reportsCalls } from './reports.js';
+import { settingsCalls } from './settings.js';
 import { usersCalls } from './users.js';
 import type { BulkChangeResult, DirectoryUser, ProductOverview, ProductService, ProductUsersPage, Session, SignInResult } from './types.js';
 
@@ -41,7 +44,11 @@ export function createApiClient(options: ApiClientOptions = {}) {
     if (!response.ok) {
       throw await apiErrorFrom(response);
     }
-    return (response.status === 204 ? undefined : await response.json()) as T;
+    if (response.status === 204) {
+      return undefined as T;
+    }
+    // A call that asks for another type (text/csv) gets the body as a Blob to save.
+    return (allHeaders.accept === 'application/json' ? await response.json() : await response.blob()) as T;
   }
 
   const remember = <T extends { csrfToken: string }>(answer: T): T => {
@@ -52,6 +59,9 @@ export function createApiClient(options: ApiClientOptions = {}) {
   return {
     ...billingGroupsCalls(request),
     ...usersCalls(request),
+    ...reportsCalls(request),
+    ...dataRetentionCalls(request),
+    ...settingsCalls(request),
     signIn: async (credentials: z.input<typeof SignInRequestSchema>) => remember(await request<SignInResult>('POST', '/auth/sign-in', credentials)),
     /** The current session, or undefined when nobody is signed in. */
     session: async (): Promise<Session | undefined> => {

@@ -81,6 +81,13 @@ export interface Group {
   licenseProcessingState?: { state: string } | null;
 }
 
+export interface GroupLicense {
+  skuId: string;
+  disabledPlans: string[];
+  waitlist: boolean;
+  assignedDateTime: string;
+}
+
 export interface GroupMember {
   '@odata.type': string;
   id: string;
@@ -140,7 +147,7 @@ interface GraphPage<T> {
 }
 
 /** The $skiptoken of a nextLink, so the app pages on with its own query. */
-const skipTokenOf = (nextLink: string | undefined): string | null => (nextLink === undefined ? null : new URL(nextLink).searchParams.get('$skiptoken'));
+export const skipTokenOf = (nextLink: string | undefined): string | null => (nextLink === undefined ? null : new URL(nextLink).searchParams.get('$skiptoken'));
 
 const queryOf = (params: Record<string, string | undefined>): string => {
   const search = new URLSearchParams();
@@ -179,6 +186,16 @@ export function billingGroupsCalls(send: Send) {
       );
       return { value: page.value, skiptoken: skipTokenOf(page['@odata.nextLink']) };
     },
+    /** The groups that hold a product, and which of them have members in error for any license (two filters Graph supports). */
+    groupsWithProduct: async (skuId: string) => {
+      const holds = `assignedLicenses/any(x:x/skuId eq ${skuId})`;
+      const [all, withErrors] = await Promise.all([
+        send<GraphPage<Group>>('GET', `/v1.0/groups${queryOf({ $select: GROUP_SELECT, $top: '999', $filter: holds })}`),
+        send<GraphPage<{ id: string }>>('GET', `/v1.0/groups${queryOf({ $select: 'id', $top: '999', $filter: `${holds} and hasMembersWithLicenseErrors eq true` })}`),
+      ]);
+      const erring = new Set(withErrors.value.map((group) => group.id));
+      return all.value.map((group) => ({ ...group, hasMembersWithLicenseErrors: erring.has(group.id) }));
+    },
     getGroup: (groupId: string) => send<Group>('GET', `/v1.0/groups/${id(groupId)}?$select=${GROUP_SELECT}`),
     createGroup: (body: z.input<typeof CreateGroupRequestSchema>) => send<Group>('POST', '/v1.0/groups', body),
     updateGroup: (groupId: string, body: { membershipRule?: string; membershipRuleProcessingState?: 'On' | 'Paused' }) => send<void>('PATCH', `/v1.0/groups/${id(groupId)}`, body),
@@ -187,10 +204,15 @@ export function billingGroupsCalls(send: Send) {
     addGroupMember: (groupId: string, memberId: string) => send<void>('POST', `/v1.0/groups/${id(groupId)}/members/$ref`, { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${memberId}` }),
     removeGroupMember: (groupId: string, memberId: string) => send<void>('DELETE', `/v1.0/groups/${id(groupId)}/members/${id(memberId)}/$ref`),
     assignGroupLicense: (groupId: string, body: z.input<typeof AssignLicenseRequestSchema>) => send<unknown>('POST', `/v1.0/groups/${id(groupId)}/assignLicense`, body),
+    /** The group's licenses with the waitlist setting, which Graph's assignedLicenses does not carry. */
+    groupLicenses: async (groupId: string) => (await send<{ value: GroupLicense[] }>('GET', `/admin/groups/${id(groupId)}/licenses`)).value,
     setGroupLicenseWaitlist: (groupId: string, skuId: string, waitlist: boolean) => send<void>('PATCH', `/admin/groups/${id(groupId)}/licenses/${id(skuId)}`, { waitlist }),
     membersWithLicenseErrors: async (groupId: string) =>
       (await send<GraphPage<LicenseErrorMember>>('GET', `/v1.0/groups/${id(groupId)}/membersWithLicenseErrors?$top=999&$select=id,displayName,userPrincipalName,licenseAssignmentStates`)).value,
     reprocessGroup: (groupId: string) => send<ReprocessResult>('POST', `/admin/groups/${id(groupId)}/reprocess`),
+    /** Who a rule would take in, before the group exists: the count and the first 15 by name. */
+    previewNewMembershipRule: (membershipRule: string) =>
+      send<{ matching: number; sample: { id: string; displayName: string; userPrincipalName: string }[] }>('POST', '/admin/groups/rule/preview', { membershipRule }),
     previewMembershipRule: (groupId: string, membershipRule: string) => send<RulePreview>('POST', `/admin/groups/${id(groupId)}/rule/preview`, { membershipRule }),
 
     /** Names of up to 15 users by id (Graph's limit for an `in` list). */

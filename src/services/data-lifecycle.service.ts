@@ -27,12 +27,15 @@ import { isGuid, type IdGenerator } from '../domain/ids.js';
 import { effectiveLicenses, type EffectiveLicense } from '../domain/licenses.js';
 import { SOFT_DELETE_RETENTION_DAYS } from '../domain/user.js';
 import { DAY_MS } from '../domain/clock.js';
+import type { DataHoldListing } from '../db/repositories/data-hold.repository.js';
 import type { Repositories } from '../db/repositories/index.js';
 import { loadTenantCatalogue } from './catalogue.service.js';
 import type { ServiceDeps } from './deps.js';
 import type { LicenseChangeCause, LicenseEffectsInput } from './license-effects.js';
 import { inRolledBackTransaction, inTenantTransaction, tenantRepositories } from './transaction.js';
 import type { UserService } from './user.service.js';
+
+export type { DataHoldListing } from '../db/repositories/data-hold.repository.js';
 
 const DATA_EVENT: Partial<Record<LicenseChangeCause, DataEvent>> = { userDeleted: 'deleted', userRestored: 'restored' };
 
@@ -196,20 +199,22 @@ function decodeCursor(token: string): { userId: string; dataClass: string } {
 
 /** Holds, the users' data records, and what a deletion would do to them. */
 export function createDataLifecycleService(deps: ServiceDeps, users: Pick<UserService, 'deleteUser'>) {
-  /** Presents records with the holds that apply and, for a grace, what follows it. */
+  /** A record with the holds that apply and, for a grace, what follows it. */
+  const presentOne = <R extends DataRecord>(record: R, holds: readonly DataHold[], catalogue: Catalogue, userDeleted: boolean): R & Omit<DataRecordView, keyof DataRecord> => {
+    const covering = holdsCovering(holds, record.userId, record.dataClass);
+    const sku = record.lastSkuId === null ? undefined : catalogue.findSku(record.lastSkuId);
+    const afterGrace =
+      record.state === 'Grace' && record.graceUntil !== null
+        ? (settleDataRecord(record, { holdApplies: covering.length > 0, userDeleted, lastSkuEnterprise: sku !== undefined && isEnterpriseSku(sku) }, record.graceUntil) ?? null)
+        : null;
+    return { ...record, searchable: isSearchable(record.state), holds: covering, afterGrace };
+  };
   const present = (records: readonly DataRecord[], holds: readonly DataHold[], catalogue: Catalogue, userDeleted: boolean): DataRecordView[] =>
-    records.map((record) => {
-      const covering = holdsCovering(holds, record.userId, record.dataClass);
-      const sku = record.lastSkuId === null ? undefined : catalogue.findSku(record.lastSkuId);
-      const afterGrace =
-        record.state === 'Grace' && record.graceUntil !== null
-          ? (settleDataRecord(record, { holdApplies: covering.length > 0, userDeleted, lastSkuEnterprise: sku !== undefined && isEnterpriseSku(sku) }, record.graceUntil) ?? null)
-          : null;
-      return { ...record, searchable: isSearchable(record.state), holds: covering, afterGrace };
-    });
+    records.map((record) => presentOne(record, holds, catalogue, userDeleted));
 
   return {
-    async listHolds(context: RequestContext): Promise<DataHold[]> {
+    /** Every hold, litigation holds with their user's name. */
+    async listHolds(context: RequestContext): Promise<DataHoldListing[]> {
       return tenantRepositories(deps.db, context).dataHolds.list();
     },
 
@@ -275,15 +280,22 @@ export function createDataLifecycleService(deps: ServiceDeps, users: Pick<UserSe
       return { userId, userPrincipalName: user?.userPrincipalName ?? null, deleted: active === undefined, records: present(records, holds, catalogue, active === undefined) };
     },
 
-    /** Records of a state (e.g. Grace, with their dates), paged by user; a held class has none. */
+    /**
+     * Records of a state (e.g. Grace, with their dates), paged by user; a held class has none. Each
+     * carries the holds that keep it and, for a grace, what its end leads to (purge or retention).
+     */
     async listRecords(context: RequestContext, query: { state?: Exclude<DataState, 'Licensed'>; top: number; skipToken?: string }) {
       const repos = tenantRepositories(deps.db, context);
       const after = query.skipToken === undefined ? undefined : decodeCursor(query.skipToken);
-      const rows = await repos.userData.list({ ...(query.state === undefined ? {} : { state: query.state }), ...(after === undefined ? {} : { after }), limit: query.top + 1 });
+      const [rows, holds, catalogue] = await Promise.all([
+        repos.userData.list({ ...(query.state === undefined ? {} : { state: query.state }), ...(after === undefined ? {} : { after }), limit: query.top + 1 }),
+        repos.dataHolds.list(),
+        loadTenantCatalogue(deps.microsoftCatalogue, repos),
+      ]);
       const page = rows.slice(0, query.top);
       const last = page.at(-1);
       return {
-        records: page.map((row) => ({ ...row, searchable: isSearchable(row.state) })),
+        records: page.map((row) => presentOne(row, holds, catalogue, row.userDeleted)),
         nextSkipToken: rows.length > query.top && last !== undefined ? encodeCursor(last) : null,
       };
     },

@@ -4,13 +4,13 @@ import type { Catalogue } from '../domain/catalogue.js';
 import { requireAllowed, type RequestContext } from '../domain/context.js';
 import { AppError, notFound, orNotFound, type ErrorDetail } from '../domain/errors.js';
 import type { GroupLicensingPlan } from '../domain/group-licensing.js';
-import { parseMembershipRule } from '../domain/dynamic-rule.js';
+import { matchesRule, parseMembershipRule } from '../domain/dynamic-rule.js';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { findRuleViolations } from '../domain/assignment.js';
 import { effectiveLicenses, enabledPlanIds } from '../domain/licenses.js';
 import type { Repositories } from '../db/repositories/index.js';
-import type { GroupLicenseHeader } from '../db/repositories/group-licensing.repository.js';
+import type { GroupGrantRecord, GroupLicenseHeader } from '../db/repositories/group-licensing.repository.js';
 import { loadTenantCatalogue } from './catalogue.service.js';
 import type { ServiceDeps } from './deps.js';
 import { authorizeLicenseChange } from './license-authorization.js';
@@ -268,6 +268,14 @@ export function createGroupLicensingService(deps: ServiceDeps) {
       });
     },
 
+    /** Who a membership rule would take in, before the group exists: the count and the first 15 by name. */
+    async previewNewMembershipRule(context: RequestContext, membershipRule: string): Promise<{ matching: number; sample: { id: string; displayName: string; userPrincipalName: string }[] }> {
+      const repos = tenantRepositories(deps.db, requireAllowed(context, { action: 'groups.manage' }));
+      const rule = parseMembershipRule(membershipRule);
+      const matching = (await repos.users.listActive()).filter((user) => matchesRule(rule, user)).sort((a, b) => a.displayName.localeCompare(b.displayName));
+      return { matching: matching.length, sample: matching.slice(0, 15).map((user) => ({ id: user.userId, displayName: user.displayName, userPrincipalName: user.userPrincipalName })) };
+    },
+
     /** Graph's reprocessLicenseAssignment: re-evaluates every group-based assignment of one user. */
     async reprocessUser(context: RequestContext, userKey: string): Promise<LicensedUser> {
       return inTenantTransaction(deps.db, context, async (repos, trx) => {
@@ -341,6 +349,16 @@ export function createGroupLicensingService(deps: ServiceDeps) {
     },
 
     /** Users with a license error from this group (Graph's membersWithLicenseErrors), by id. */
+    /** The group's licenses with their disabled plans and waitlist setting (Graph's assignedLicenses lacks the waitlist). */
+    async licensesOf(context: RequestContext, groupId: string): Promise<GroupGrantRecord[]> {
+      const repos = tenantRepositories(deps.db, requireAllowed(context, { action: 'licenses.read' }));
+      const [group] = await repos.groupLicensing.lockGroups([groupId], 'share');
+      if (group === undefined) {
+        throw notFound(groupId);
+      }
+      return (await repos.groupLicensing.grantsOf([groupId])).get(groupId) ?? [];
+    },
+
     async membersWithLicenseErrors(context: RequestContext, groupId: string, options: { after?: string; top: number }): Promise<{ users: LicensedUser[]; next?: string }> {
       const repos = tenantRepositories(deps.db, context);
       const [group] = await repos.groupLicensing.lockGroups([groupId], 'share');

@@ -189,7 +189,7 @@ const auditCount = async (): Promise<number> =>
   (await sql<{ n: number }>`SELECT count(*)::int AS n FROM audit_log WHERE tenant_id = ${tenant.tenantId}`.execute(t.handle.db)).rows[0]?.n ?? 0;
 
 /** POST routes that change nothing (dry runs): they must leave no audit row, checked below. */
-const DRY_RUNS = new Set(['POST /admin/groups/:id/licenses/preview', 'POST /admin/groups/:id/rule/preview', 'POST /admin/groups/:id/members/preview', 'POST /admin/users/:id/delete/preview']);
+const DRY_RUNS = new Set(['POST /admin/groups/rule/preview', 'POST /admin/groups/:id/licenses/preview', 'POST /admin/groups/:id/rule/preview', 'POST /admin/groups/:id/members/preview', 'POST /admin/users/:id/delete/preview']);
 
 const mutating = (): DeclaredRoute[] =>
   t.app.declaredRoutes.filter((route) => !route.public && ['POST', 'PATCH', 'PUT', 'DELETE'].includes(route.method) && !DRY_RUNS.has(`${route.method} ${route.url}`));
@@ -240,6 +240,8 @@ describe('audit coverage', () => {
     expect(license.statusCode, license.body).toBe(200);
     const rule = await t.inject({ method: 'POST', url: `/admin/groups/${groupId}/rule/preview`, tenant: tenant.tenantId, payload: { membershipRule: 'user.department -eq "Sales"' } });
     expect(rule.statusCode, rule.body).toBe(200);
+    const newRule = await t.inject({ method: 'POST', url: '/admin/groups/rule/preview', tenant: tenant.tenantId, payload: { membershipRule: 'user.department -eq "Sales"' } });
+    expect(newRule.statusCode, newRule.body).toBe(200);
     const members = await t.inject({ method: 'POST', url: `/admin/groups/${groupId}/members/preview`, tenant: tenant.tenantId, payload: { add: [joining] } });
     expect(members.statusCode, members.body).toBe(200);
     const deletion = await t.inject({ method: 'POST', url: `/admin/users/${joining}/delete/preview`, tenant: tenant.tenantId });

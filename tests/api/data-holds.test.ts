@@ -118,6 +118,35 @@ describe("a user's data and the records", () => {
     expectGraphError(await asA('GET', '/admin/data/records?skiptoken=garbage'), 400, 'Request_BadRequest', 'The skiptoken is not one this API returned. Start again without it.');
   });
 
+  it("lists holds with their user's name, and records with the holds that keep them and what their grace leads to", async () => {
+    const held = await a.user('held-after-grace');
+    const free = await a.user('purged-after-grace');
+    for (const id of [held, free]) {
+      await t.services.licensing.assignLicense(a.context, { userKey: id, add: [{ skuId: MS.e3, disabledPlans: [] }], remove: [] });
+      await t.services.licensing.assignLicense(a.context, { userKey: id, add: [], remove: [MS.e3] });
+    }
+    const hold = (await asA('POST', '/admin/data/holds', { kind: 'litigationHold', userId: held, dataClasses: ['mailbox'], name: 'Case 18' })).json<{ id: string }>();
+    const policy = (await asA('POST', '/admin/data/holds', { kind: 'retentionPolicy', dataClasses: ['files'], name: 'Keep files' })).json<{ id: string }>();
+
+    const holds = (await asA('GET', '/admin/data/holds')).json<{ value: { id: string; userDisplayName: string | null; userPrincipalName: string | null; userDeleted: boolean }[] }>().value;
+    expect(holds.find((item) => item.id === hold.id)).toMatchObject({ userDisplayName: 'held-after-grace', userPrincipalName: expect.stringMatching(/^held-after-grace@/), userDeleted: false });
+    expect(holds.find((item) => item.id === policy.id)).toMatchObject({ userDisplayName: null, userPrincipalName: null, userDeleted: false });
+
+    type Row = { userId: string; dataClass: string; afterGrace: string | null; holds: { id: string; name: string }[] };
+    const records = async () => (await asA('GET', '/admin/data/records?state=Grace&top=999')).json<{ value: Row[] }>().value;
+    const mailboxOf = (rows: Row[], userId: string) => rows.find((row) => row.userId === userId && row.dataClass === 'mailbox');
+    let rows = await records();
+    expect(mailboxOf(rows, held)).toMatchObject({ afterGrace: 'Retained', holds: [{ id: hold.id, name: 'Case 18' }] });
+    expect(mailboxOf(rows, free)).toMatchObject({ afterGrace: 'Purged', holds: [] });
+
+    await t.services.users.deleteUser(a.context, held);
+    expect((await asA('GET', '/admin/data/holds')).json<{ value: { id: string; userDeleted: boolean }[] }>().value.find((item) => item.id === hold.id)?.userDeleted).toBe(true);
+    expect((await asA('DELETE', `/admin/data/holds/${hold.id}`)).statusCode).toBe(204);
+    expect((await asA('DELETE', `/admin/data/holds/${policy.id}`)).statusCode).toBe(204);
+    rows = await records();
+    expect(mailboxOf(rows, held)).toMatchObject({ afterGrace: 'Purged', holds: [] });
+  });
+
   it('refuses a retention on a plan that keeps no data in the custom catalogue', async () => {
     const planId = randomUUID();
     const response = await asA('POST', '/admin/catalogue', {

@@ -85,7 +85,11 @@ describe('membership triggers', () => {
     const second = await tenant.user('second');
     const crowd = await createGroup({ displayName: 'Crowd' });
     await licenseGroup(crowd, MS.e5);
+    const licensesOfCrowd = async () => (await call('GET', `/admin/groups/${crowd}/licenses`)).json<{ value: { skuId: string; waitlist: boolean; disabledPlans: string[] }[] }>().value;
+    expect(await licensesOfCrowd()).toMatchObject([{ skuId: MS.e5, waitlist: false, disabledPlans: [] }]);
     expect((await call('PATCH', `/admin/groups/${crowd}/licenses/${MS.e5}`, { waitlist: true })).statusCode).toBe(204);
+    expect(await licensesOfCrowd()).toMatchObject([{ skuId: MS.e5, waitlist: true }]);
+    expect((await call('GET', `/admin/groups/${tenant.tenantId}/licenses`)).statusCode).toBe(404);
     await call('POST', `/v1.0/groups/${crowd}/members/$ref`, ref(first));
     await call('POST', `/v1.0/groups/${crowd}/members/$ref`, ref(second));
     expect(await stateOf(second, crowd)).toEqual({ state: 'Error', error: 'CountViolation' });
@@ -186,6 +190,14 @@ describe('dry runs', () => {
     const broken = await call('POST', `/admin/groups/${sales}/rule/preview`, { membershipRule: 'user.department -eq' });
     expect(broken.statusCode).toBe(400);
     expect(broken.json<{ error: { message: string } }>().error.message).toMatch(/position/);
+    // Before a group exists: who the rule would take in.
+    const groupsBefore = (await call('GET', '/v1.0/groups?$top=999')).json<{ value: unknown[] }>().value.length;
+    const unborn = await call('POST', '/admin/groups/rule/preview', { membershipRule: 'user.department -eq "Finance"' });
+    expect(unborn.statusCode, unborn.body).toBe(200);
+    expect(unborn.json()).toMatchObject({ matching: 1, sample: [{ id: bram }] });
+    expect((await call('POST', '/admin/groups/rule/preview', { membershipRule: 'user.department -eq' })).statusCode).toBe(400);
+    expect((await call('POST', '/admin/groups/rule/preview', {})).statusCode).toBe(400);
+    expect((await call('GET', '/v1.0/groups?$top=999')).json<{ value: unknown[] }>().value).toHaveLength(groupsBefore);
     const after = await sql`SELECT count(*)::int AS n FROM audit_log WHERE tenant_id = ${tenant.tenantId} AND activity LIKE '%preview%'`.execute(t.handle.db);
     expect(after.rows).toEqual([{ n: 0 }]);
     expect(before.rows.length).toBe(1);

@@ -167,6 +167,29 @@ describe('admin center in the browser', () => {
     expect((await product(POWER_BI_PRO)).assigned).toBe(powerBi.assigned);
   });
 
+  it('explains a conflict between two products and how to fix it, and changes nothing', async () => {
+    const premium = await product(FLEET_PREMIUM);
+    const standard = await product('Contoso Fleet Standard');
+    const holder = (await api<{ value: GraphUser[] }>('/v1.0/users?$top=100&$select=id,displayName,usageLocation,userType,assignedLicenses')).value.find(
+      (user) => user.userType === 'Member' && user.assignedLicenses.some((license) => license.skuId === standard.skuId) && !user.assignedLicenses.some((license) => license.skuId === premium.skuId),
+    );
+    expect(holder).toBeDefined();
+    await openProduct(FLEET_PREMIUM);
+    await page.getByRole('button', { name: 'Assign licenses', exact: true }).click();
+    await pickUser(holder?.displayName ?? '');
+    await page.getByRole('button', { name: 'Assign', exact: true }).click();
+    const alert = page.getByRole('dialog', { name: 'Assign licenses to users' }).getByRole('alert');
+    await alert.getByText('No licenses were changed: 1 user cannot get this change.').waitFor();
+    await alert
+      .getByText(
+        "You can't assign licenses that contain these conflicting services: Fleet tracking (Standard) (FLEET_STANDARD) in Contoso Fleet Standard and Fleet tracking (Premium) (FLEET_PREMIUM) in Contoso Fleet Premium. Turn one of the two services off, or remove one of the licenses.",
+      )
+      .waitFor();
+    await expectAccessible('conflict explained');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    expect((await product(FLEET_PREMIUM)).assigned).toBe(premium.assigned);
+  });
+
   it('switches to Dutch, in the Dutch admin center terms, and keeps the choice', async () => {
     await openProduct(FLEET_PREMIUM);
     await page.getByRole('button', { name: /^Language/ }).click();

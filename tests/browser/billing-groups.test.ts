@@ -56,6 +56,12 @@ async function addMember(displayName: string): Promise<void> {
 }
 
 const nav = () => page.getByRole('navigation', { name: 'Admin center navigation' });
+/** The id of the group the flows create, by its name. */
+const groupId = async (): Promise<string> => {
+  const found = (await api<{ value: { id: string }[] }>(`/v1.0/groups?$filter=displayName eq '${GROUP_NAME}'&$select=id`)).value[0];
+  expect(found).toBeDefined();
+  return (found as { id: string }).id;
+};
 
 beforeAll(async () => {
   center = await startAdminCenter();
@@ -190,6 +196,13 @@ describe('Home, Your products, Groups and Audit log in the browser', () => {
     await assign.getByRole('button', { name: 'Assign', exact: true }).click();
     await page.getByRole('status').getByText(`${product?.displayName} is assigned to the group; its members inherit it.`).waitFor();
     await page.getByRole('table', { name: `Licenses of ${GROUP_NAME}` }).getByRole('link', { name: product?.displayName ?? '' }).waitFor();
+    // The waitlist switch shows the group license's real setting and changes it.
+    const waitlist = page.getByRole('switch', { name: `Waitlist for ${product?.displayName}` });
+    expect(await waitlist.isChecked()).toBe(false);
+    await waitlist.click();
+    await page.getByRole('status').getByText(`Waitlist on for ${product?.displayName}`, { exact: false }).waitFor();
+    await expect.poll(() => waitlist.isChecked()).toBe(true);
+    expect((await api<{ value: { waitlist: boolean }[] }>(`/admin/groups/${await groupId()}/licenses`)).value).toMatchObject([{ waitlist: true }]);
     await expectAccessible('group licenses');
 
     await page.getByRole('tab', { name: 'License errors' }).click();
@@ -211,6 +224,33 @@ describe('Home, Your products, Groups and Audit log in the browser', () => {
     await page.getByRole('heading', { name: product?.displayName, level: 1 }).waitFor();
     await page.getByRole('searchbox', { name: 'Search users' }).fill(member?.displayName ?? '');
     await page.getByRole('row', { name: new RegExp(member?.displayName ?? '') }).getByText('Inherited (group)').waitFor();
+
+    // The product's Groups tab lists the group, flags its member in error, and can remove the product after a confirmation.
+    await page.getByRole('tab', { name: 'Groups' }).click();
+    const groupRow = page.getByRole('table', { name: `Groups with ${product?.displayName}` }).getByRole('row', { name: new RegExp(GROUP_NAME) });
+    await groupRow.getByText('Has members in error').waitFor();
+    await expectAccessible('product groups tab');
+    await groupRow.getByRole('button', { name: 'Remove license' }).click();
+    const confirmation = page.getByRole('alertdialog', { name: `Remove ${product?.displayName} from this group?` });
+    await expectAccessible('remove a group license');
+    await confirmation.getByRole('button', { name: 'Cancel' }).click();
+    await confirmation.waitFor({ state: 'detached' });
+    expect((await api<{ value: unknown[] }>(`/admin/groups/${await groupId()}/licenses`)).value).toHaveLength(1);
+
+    // Assign it back to the group from here: the drawer finds groups by name.
+    await groupRow.getByRole('button', { name: 'Remove license' }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Remove license' }).click();
+    await page.getByRole('status').getByText(`${product?.displayName} removed from ${GROUP_NAME}.`).waitFor();
+    await page.getByText('No group gives this product to its members yet.').waitFor();
+    await page.getByRole('button', { name: 'Assign to a group' }).click();
+    const toGroup = page.getByRole('dialog', { name: `Assign ${product?.displayName} to a group` });
+    await toGroup.getByRole('combobox', { name: 'Group' }).pressSequentially(GROUP_NAME.slice(0, 7));
+    await page.getByRole('option', { name: GROUP_NAME }).click();
+    await toGroup.getByRole('switch').first().waitFor();
+    await expectAccessible('assign a product to a group');
+    await toGroup.getByRole('button', { name: 'Assign', exact: true }).click();
+    await page.getByRole('status').getByText(`${product?.displayName} assigned to ${GROUP_NAME}.`).waitFor();
+    await groupRow.waitFor();
   });
 
   it('creates a dynamic group and previews who a changed rule adds and removes before saving it', async () => {
@@ -225,6 +265,12 @@ describe('Home, Your products, Groups and Audit log in the browser', () => {
     await create.getByRole('textbox', { name: 'Name' }).fill('Browser Operations');
     await create.getByRole('radio', { name: /^Dynamic/ }).click();
     await create.getByRole('textbox', { name: 'Membership rule' }).fill('(user.department -eq "Operations")');
+    // Before the group exists: who the rule takes in.
+    await create.getByRole('button', { name: 'Preview members' }).click();
+    await create.getByRole('status').getByText(`This rule matches ${operations} users today; they become members when you create the group.`).waitFor();
+    const expectedNames = users.filter((user) => user.department === 'Operations').map((user) => user.displayName).sort((a, b) => a.localeCompare(b)).slice(0, 15);
+    expect(await create.getByRole('list', { name: 'Users who match' }).getByRole('listitem').allTextContents()).toEqual(expectedNames);
+    await expectAccessible('new group rule preview');
     await create.getByRole('button', { name: 'Create group' }).click();
     await page.getByRole('heading', { name: 'Browser Operations', level: 1 }).waitFor();
     await expect.poll(() => page.getByRole('table', { name: 'Members of Browser Operations' }).getByRole('row').count()).toBe(operations + 1);
@@ -248,9 +294,10 @@ describe('Home, Your products, Groups and Audit log in the browser', () => {
     await expectAccessible('audit log');
     await page.getByRole('textbox', { name: 'Activity' }).fill('Set group license');
     await page.getByRole('button', { name: 'Apply filters' }).click();
-    const entry = page.getByRole('button', { name: `Set group license on ${GROUP_NAME}: details` });
+    // Assigned, waitlist turned on, removed and assigned again from the product's Groups tab: four entries, newest first.
+    const entry = page.getByRole('button', { name: `Set group license on ${GROUP_NAME}: details` }).first();
     await entry.waitFor();
-    await expect.poll(() => page.getByRole('table', { name: 'Audit log entries' }).getByRole('row').count()).toBe(2);
+    await expect.poll(() => page.getByRole('table', { name: 'Audit log entries' }).getByRole('row').count()).toBe(5);
     await entry.click();
     const details = page.getByRole('dialog', { name: 'Set group license' });
     await details.getByRole('table', { name: 'Modified properties' }).waitFor();

@@ -19,14 +19,15 @@ export interface AdminCenter {
 
 /**
  * Chromium, then a real Allot server on a fresh data directory, which seeds the demo tenant (the
- * browser tier's global setup built the admin center).
+ * browser tier's global setup built the admin center). `env` adds server settings (e.g.
+ * ALLOT_WEBHOOK_ALLOW_PRIVATE_NETWORKS for a receiver on the loopback).
  */
-export async function startAdminCenter(): Promise<AdminCenter> {
+export async function startAdminCenter(env: Record<string, string> = {}): Promise<AdminCenter> {
   const browser = await launchChromium();
   const spawned: ChildProcess[] = [];
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'allot-browser-'));
   try {
-    const server = await startAllotServer({ ALLOT_DATA_DIR: dataDir, LOG_LEVEL: 'warn' }, spawned);
+    const server = await startAllotServer({ ALLOT_DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...env }, spawned);
     return {
       browser,
       server,

@@ -1,5 +1,5 @@
 import type { DataHold } from '../../domain/data-lifecycle.js';
-import type { DataLifecycleService, DataRecordView, DeletionPreview, UserDataView } from '../../services/data-lifecycle.service.js';
+import type { DataHoldListing, DataLifecycleService, DataRecordView, DeletionPreview, UserDataView } from '../../services/data-lifecycle.service.js';
 
 const iso = (date: Date | null): string | null => (date === null ? null : date.toISOString());
 
@@ -10,6 +10,14 @@ export const presentHold = (hold: DataHold) => ({
   dataClasses: hold.dataClasses,
   name: hold.name,
   createdDateTime: hold.createdAt.toISOString(),
+});
+
+/** A hold of the list, with its user's name (null for a retention policy, or a user purged since). */
+export const presentHoldListing = (hold: DataHoldListing) => ({
+  ...presentHold(hold),
+  userDisplayName: hold.user?.displayName ?? null,
+  userPrincipalName: hold.user?.userPrincipalName ?? null,
+  userDeleted: hold.user?.deleted ?? false,
 });
 
 const presentRecord = (record: DataRecordView) => ({
@@ -41,6 +49,8 @@ export const presentDataRecordPage = (page: Awaited<ReturnType<DataLifecycleServ
     since: record.since.toISOString(),
     graceUntil: iso(record.graceUntil),
     searchable: record.searchable,
+    afterGrace: record.afterGrace,
+    holds: record.holds.map(presentHold),
   })),
   skiptoken: page.nextSkipToken,
 });

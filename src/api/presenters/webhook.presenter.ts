@@ -1,3 +1,4 @@
+import { EVENT_TYPES, type EventType } from '../../domain/events.js';
 import type { OutboxEvent, WebhookDeliveryRecord, WebhookView, WebhookWithSecret } from '../../services/webhook.service.js';
 
 const isoOrNull = (date: Date | null): string | null => (date === null ? null : date.toISOString());
@@ -41,3 +42,16 @@ export const presentEvent = (event: OutboxEvent) => ({
   occurredAt: event.occurredAt.toISOString(),
   data: event.data,
 });
+
+const EVENT_DESCRIPTIONS: Record<EventType, string> = {
+  'licenses.changed': 'Licenses of one or more users were added, removed or had services switched.',
+  'subscription.changed': 'A subscription was recorded, or its quantity, billing or trial settings changed.',
+  'subscription.lifecycleChanged': 'A subscription moved to another lifecycle state (Enabled, Warning, Suspended, Deleted).',
+  'subscription.overAssigned': 'A billing system reduced a subscription below what is assigned: 90 days to fix it.',
+  'subscription.selfServiceEnded': 'An admin took over or cancelled a self-service purchase.',
+  'data.lifecycleChanged': "A user's data entered its grace period, was kept by a hold, made inactive, purged or restored.",
+  'seats.low': "A product's free licenses fell to its low-seat threshold.",
+};
+
+/** The event types a webhook may subscribe to, in Allot's order. */
+export const presentEventTypes = () => EVENT_TYPES.map((type) => ({ type, description: EVENT_DESCRIPTIONS[type] }));

@@ -2,6 +2,11 @@ import type { Kysely, Selectable } from 'kysely';
 import type { DataHold, DataLifecycleClass } from '../../domain/data-lifecycle.js';
 import type { Database, DataHoldTable } from '../schema.js';
 
+/** A hold with its user's name as the holds list shows it (null for a retention policy or a purged user). */
+export interface DataHoldListing extends DataHold {
+  user: { displayName: string; userPrincipalName: string; deleted: boolean } | null;
+}
+
 const toHold = (row: Selectable<DataHoldTable>): DataHold => ({
   holdId: row.hold_id,
   kind: row.kind,
@@ -15,8 +20,20 @@ const toHold = (row: Selectable<DataHoldTable>): DataHold => ({
 export function createDataHoldRepository(db: Kysely<Database>, tenantId: string) {
   const holds = () => db.selectFrom('data_hold').selectAll().where('tenant_id', '=', tenantId);
   return {
-    async list(): Promise<DataHold[]> {
-      return (await holds().orderBy('created_at').orderBy('hold_id').execute()).map(toHold);
+    async list(): Promise<DataHoldListing[]> {
+      const rows = await db
+        .selectFrom('data_hold as h')
+        .leftJoin('directory_user as u', (join) => join.onRef('u.tenant_id', '=', 'h.tenant_id').onRef('u.user_id', '=', 'h.user_id'))
+        .selectAll('h')
+        .select(['u.display_name', 'u.user_principal_name', 'u.deleted_at'])
+        .where('h.tenant_id', '=', tenantId)
+        .orderBy('h.created_at')
+        .orderBy('h.hold_id')
+        .execute();
+      return rows.map((row) => ({
+        ...toHold(row),
+        user: row.display_name === null || row.user_principal_name === null ? null : { displayName: row.display_name, userPrincipalName: row.user_principal_name, deleted: row.deleted_at !== null },
+      }));
     },
 
     /** The user's litigation holds and every retention policy. */

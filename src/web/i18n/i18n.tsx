@@ -17,6 +17,10 @@ interface I18n {
   t: Translate;
   formatNumber: (value: number) => string;
   formatDate: (iso: string) => string;
+  /** Date and time, for events where the hour matters (deliveries, attempts). */
+  formatDateTime: (iso: string) => string;
+  /** An amount in a currency (ISO 4217), in the page's language: € 33,75 or €33.75. */
+  formatMoney: (amount: number, currency: string) => string;
 }
 
 const I18nContext = createContext<I18n | undefined>(undefined);
@@ -49,12 +53,15 @@ export function I18nProvider({ children }: { children: ReactNode }) {
     const messages = CATALOGUES[language];
     const numbers = new Intl.NumberFormat(LOCALES[language]);
     const dates = new Intl.DateTimeFormat(LOCALES[language], { dateStyle: 'medium' });
+    const dateTimes = new Intl.DateTimeFormat(LOCALES[language], { dateStyle: 'medium', timeStyle: 'medium' });
     const formatNumber = (value: number) => numbers.format(value);
     return {
       language,
       setLanguage,
       formatNumber,
       formatDate: (iso: string) => dates.format(new Date(iso)),
+      formatDateTime: (iso: string) => dateTimes.format(new Date(iso)),
+      formatMoney: (amount: number, currency: string) => new Intl.NumberFormat(LOCALES[language], { style: 'currency', currency }).format(amount),
       t: (key, values = {}) => messages[key].replace(/\{(\w+)\}/g, (placeholder, name: string) => {
         const replacement = values[name];
         if (replacement === undefined) {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { AddAppSecretRequestSchema, AppParamsSchema, AppSecretParamsSchema, CreateAppRequestSchema, UpdateAppRequestSchema } from '../../../contracts/apps.js';
 import { AppError } from '../../../domain/errors.js';
-import { presentApp, presentCreatedSecret } from '../../presenters/app.presenter.js';
+import { presentApp, presentAppPermissions, presentCreatedSecret } from '../../presenters/app.presenter.js';
 import type { RouteDeps } from '../route-deps.js';
 
 /** App registrations, their client secrets, and the tenant's token signing key. */
@@ -12,6 +12,10 @@ export function adminAppRoutes(app: FastifyInstance, { services }: RouteDeps): v
 
   api.get('/admin/apps', { config: { action: 'apps.read' }, schema: { tags, summary: 'App registrations (OAuth clients) of the tenant' } }, async (request) => ({
     value: (await services.apps.list(request.context)).map(presentApp),
+  }));
+
+  api.get('/admin/apps/permissions', { config: { action: 'apps.read' }, schema: { tags, summary: 'The application permissions an app may be given, with what each allows' } }, () => ({
+    value: presentAppPermissions(),
   }));
 
   api.post(

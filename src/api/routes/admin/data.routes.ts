@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { CreateHoldRequestSchema, DataRecordsQuerySchema, HoldParamsSchema } from '../../../contracts/data.js';
 import { UserKeyParamsSchema } from '../../../contracts/users.js';
-import { presentDataRecordPage, presentDeletionPreview, presentHold, presentUserData } from '../../presenters/data.presenter.js';
+import { presentDataRecordPage, presentDeletionPreview, presentHold, presentHoldListing, presentUserData } from '../../presenters/data.presenter.js';
 import type { RouteDeps } from '../route-deps.js';
 
 /** Users' data when licenses go: holds, records per user and class, and the deletion preview. */
@@ -11,7 +11,7 @@ export function adminDataRoutes(app: FastifyInstance, { services }: RouteDeps): 
   const tags = ['admin: data lifecycle'];
 
   api.get('/admin/data/holds', { config: { action: 'data.read' }, schema: { tags, summary: 'Litigation holds and retention policies' } }, async (request) => ({
-    value: (await services.dataLifecycle.listHolds(request.context)).map(presentHold),
+    value: (await services.dataLifecycle.listHolds(request.context)).map(presentHoldListing),
   }));
 
   api.post(

@@ -9,7 +9,7 @@ import {
   WebhookParamsSchema,
 } from '../../../contracts/webhooks.js';
 import { AppError } from '../../../domain/errors.js';
-import { presentDelivery, presentEvent, presentWebhook, presentWebhookWithSecret } from '../../presenters/webhook.presenter.js';
+import { presentDelivery, presentEvent, presentEventTypes, presentWebhook, presentWebhookWithSecret } from '../../presenters/webhook.presenter.js';
 import { nextLink } from '../../urls.js';
 import type { RouteDeps } from '../route-deps.js';
 
@@ -29,6 +29,10 @@ export function adminWebhookRoutes(app: FastifyInstance, { services, urls }: Rou
 
   api.get('/admin/webhooks', { config: { action: 'webhooks.read' }, schema: { tags, summary: 'Webhooks of the tenant (receivers of events)' } }, async (request) => ({
     value: (await services.webhooks.list(request.context)).map(presentWebhook),
+  }));
+
+  api.get('/admin/webhooks/event-types', { config: { action: 'webhooks.read' }, schema: { tags, summary: 'The event types a webhook may subscribe to, with what each means' } }, () => ({
+    value: presentEventTypes(),
   }));
 
   api.post(

@@ -58,6 +58,19 @@ export function groupLicensingRoutes(app: FastifyInstance, { services, urls }: R
     },
   );
 
+  api.get(
+    '/admin/groups/:id/licenses',
+    { config: { action: 'licenses.read' }, schema: { params: GroupIdParamsSchema, tags: ['admin: groups'], summary: "A group's licenses with their disabled plans and waitlist setting" } },
+    async (request) => ({
+      value: (await services.groupLicensing.licensesOf(request.context, request.params.id)).map((grant) => ({
+        skuId: grant.skuId,
+        disabledPlans: grant.disabledPlans,
+        waitlist: grant.waitlist,
+        assignedDateTime: grant.assignedAt.toISOString(),
+      })),
+    }),
+  );
+
   api.patch(
     '/admin/groups/:id/licenses/:skuId',
     { config: { action: 'licenses.assign' }, schema: { params: GroupLicenseParamsSchema, body: GroupLicenseSettingsSchema, tags: ['admin: groups'], summary: "Turn the seat waitlist of one of a group's licenses on or off" } },
@@ -74,6 +87,12 @@ export function groupLicensingRoutes(app: FastifyInstance, { services, urls }: R
       schema: { params: GroupIdParamsSchema, body: AssignLicenseRequestSchema, tags: ['admin: groups'], summary: 'Dry run of a group license change: seat deltas, who gains and loses what, who lands in which error' },
     },
     async (request) => services.groupLicensing.previewLicenseChange(request.context, request.params.id, { add: request.body.addLicenses, remove: request.body.removeLicenses }),
+  );
+
+  api.post(
+    '/admin/groups/rule/preview',
+    { config: { action: 'groups.manage' }, schema: { body: MembershipRulePreviewSchema, tags: ['admin: groups'], summary: 'Who a membership rule would take in, for a group not created yet (count and the first 15 by name)' } },
+    async (request) => services.groupLicensing.previewNewMembershipRule(request.context, request.body.membershipRule),
   );
 
   api.post(

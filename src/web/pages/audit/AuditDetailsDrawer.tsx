@@ -2,6 +2,7 @@ import { Button, DrawerBody, DrawerHeader, DrawerHeaderTitle, Link, makeStyles, 
 import { DismissRegular } from '@fluentui/react-icons';
 import type { AuditEntry } from '../../../client/billing-groups.js';
 import { useI18n } from '../../i18n/i18n.js';
+import { auditResultLabel } from './audit-text.js';
 
 const useStyles = makeStyles({
   body: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalL },
@@ -36,7 +37,7 @@ export function AuditDetailsDrawer({ entry, onClose, onFilter }: { entry: AuditE
           <dt className={styles.term}>{t('audit.category')}</dt>
           <dd className={styles.value}>{entry.category}</dd>
           <dt className={styles.term}>{t('audit.result')}</dt>
-          <dd className={styles.value}>{entry.result}</dd>
+          <dd className={styles.value}>{auditResultLabel(entry.result, t)}</dd>
           <dt className={styles.term}>{t('audit.actor')}</dt>
           <dd className={styles.value}>
             {entry.initiatedBy.displayName} ({entry.initiatedBy.type}){' '}

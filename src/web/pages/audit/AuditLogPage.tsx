@@ -23,6 +23,7 @@ import { ErrorBar } from '../../components/ErrorBar.js';
 import { Loading } from '../../components/Loading.js';
 import { PageHeader } from '../../components/PageHeader.js';
 import { useI18n } from '../../i18n/i18n.js';
+import { auditResultLabel } from './audit-text.js';
 import { useAsync } from '../../lib/use-async.js';
 import { AuditDetailsDrawer } from './AuditDetailsDrawer.js';
 
@@ -171,7 +172,7 @@ export function AuditLogPage() {
                   <TableCell>{entry.category}</TableCell>
                   <TableCell className={styles.wrap}>{entry.initiatedBy.displayName}</TableCell>
                   <TableCell className={styles.wrap}>{entry.target.displayName}</TableCell>
-                  <TableCell>{entry.result}</TableCell>
+                  <TableCell>{auditResultLabel(entry.result, t)}</TableCell>
                 </TableRow>
               ))}
             </TableBody>

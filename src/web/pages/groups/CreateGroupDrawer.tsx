@@ -31,6 +31,7 @@ export function CreateGroupDrawer({ open, onClose, onCreated }: Props) {
   const [kind, setKind] = useState<'security' | 'microsoft365'>('security');
   const [membership, setMembership] = useState<'assigned' | 'dynamic'>('assigned');
   const [rule, setRule] = useState('');
+  const [preview, setPreview] = useState<{ rule: string; matching: number; sample: { id: string; displayName: string }[] }>();
   const [error, setError] = useState<unknown>();
   const [isBusy, setBusy] = useState(false);
 
@@ -38,11 +39,25 @@ export function CreateGroupDrawer({ open, onClose, onCreated }: Props) {
     setName('');
     setDescription('');
     setRule('');
+    setPreview(undefined);
     setError(undefined);
     onClose();
   };
   const isDynamic = membership === 'dynamic';
   const canCreate = name.trim() !== '' && (!isDynamic || rule.trim() !== '');
+
+  const previewRule = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const found = await client.previewNewMembershipRule(rule.trim());
+      setPreview({ rule: rule.trim(), ...found });
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  };
 
   const create = async () => {
     setBusy(true);
@@ -100,7 +115,26 @@ export function CreateGroupDrawer({ open, onClose, onCreated }: Props) {
         ) : (
           <Text className={styles.hint}>{t('groups.addMembersLater')}</Text>
         )}
-        {isDynamic ? <Text className={styles.hint}>{t('groups.previewAfterCreate')}</Text> : null}
+        {isDynamic ? (
+          <div>
+            <Button disabled={isBusy || rule.trim() === ''} onClick={() => void previewRule()}>
+              {t('groups.previewRule')}
+            </Button>
+          </div>
+        ) : null}
+        {isDynamic && preview !== undefined && preview.rule === rule.trim() ? (
+          <div role="status" className={styles.body}>
+            <Text weight="semibold">{t('groups.newRuleMatches', { count: preview.matching })}</Text>
+            {preview.sample.length === 0 ? null : (
+              <ul aria-label={t('groups.newRuleSample')}>
+                {preview.sample.map((user) => (
+                  <li key={user.id}>{user.displayName}</li>
+                ))}
+              </ul>
+            )}
+            {preview.matching > preview.sample.length ? <Text className={styles.hint}>{t('groups.newRuleMore', { count: preview.matching - preview.sample.length })}</Text> : null}
+          </div>
+        ) : null}
       </DrawerBody>
       <DrawerFooter className={styles.footer}>
         <Button appearance="primary" disabled={isBusy || !canCreate} onClick={() => void create()}>

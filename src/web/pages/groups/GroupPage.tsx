@@ -17,6 +17,7 @@ import {
   TableHeader,
   TableHeaderCell,
   TableRow,
+  Switch,
   Text,
   Toolbar,
   ToolbarButton,
@@ -36,7 +37,8 @@ import { useI18n, type Translate } from '../../i18n/i18n.js';
 import type { MessageKey } from '../../i18n/messages-en.js';
 import { useAsync } from '../../lib/use-async.js';
 import { GroupLicenseDrawer } from './GroupLicenseDrawer.js';
-import { groupType, isDynamic } from './group-text.js';
+import { ConfirmDialog } from '../settings/ConfirmDialog.js';
+import { groupType, isDynamic, processingStateLabel } from './group-text.js';
 import { MembershipRuleEditor } from './MembershipRuleEditor.js';
 import { UserPicker } from './UserPicker.js';
 
@@ -206,11 +208,14 @@ function LicensesTab({ group, onChanged }: { group: Group; onChanged: () => void
   const { t, formatNumber } = useI18n();
   const { client, session } = useSession();
   const products = useAsync(() => client.listProducts(), 'products');
+  // Keyed by the group's licenses, so an assignment or removal (which reloads the group) reloads them too.
+  const held = useAsync(() => client.groupLicenses(group.id), `group-licenses:${group.id}:${(group.assignedLicenses ?? []).map((license) => license.skuId).join(',')}`);
   const [isAssignOpen, setAssignOpen] = useState(false);
+  const [removing, setRemoving] = useState<{ skuId: string; productName: string }>();
   const [error, setError] = useState<unknown>();
   const [notice, setNotice] = useState<string>();
   const canAssign = session.allowedActions.includes('licenses.assign');
-  const licenses = group.assignedLicenses ?? [];
+  const licenses = held.state.status === 'done' ? held.state.data : [];
   const productOf = (skuId: string): ProductOverview | undefined => (products.state.status === 'done' ? products.state.data.find((product) => product.skuId === skuId) : undefined);
 
   const change = async (action: () => Promise<unknown>, message: string) => {
@@ -219,6 +224,7 @@ function LicensesTab({ group, onChanged }: { group: Group; onChanged: () => void
     try {
       await action();
       setNotice(message);
+      held.reload();
       onChanged();
     } catch (caught) {
       setError(caught);
@@ -241,9 +247,11 @@ function LicensesTab({ group, onChanged }: { group: Group; onChanged: () => void
         </MessageBar>
       )}
       {error === undefined ? null : <ErrorBar error={error} />}
-      {group.licenseProcessingState?.state === undefined ? null : <Text>{t('groups.processingState', { state: group.licenseProcessingState.state })}</Text>}
+      {group.licenseProcessingState?.state === undefined ? null : <Text>{t('groups.processingState', { state: processingStateLabel(group.licenseProcessingState.state, t) })}</Text>}
       {products.state.status === 'error' ? <ErrorBar error={products.state.error} onRetry={products.reload} /> : null}
-      {licenses.length === 0 ? <Text className={styles.empty}>{t('groups.noLicenses')}</Text> : null}
+      {held.state.status === 'loading' ? <Loading /> : null}
+      {held.state.status === 'error' ? <ErrorBar error={held.state.error} onRetry={held.reload} /> : null}
+      {held.state.status === 'done' && licenses.length === 0 ? <Text className={styles.empty}>{t('groups.noLicenses')}</Text> : null}
       {licenses.length > 0 ? (
         <Table aria-label={t('groups.licensesTable', { group: group.displayName })}>
           <TableHeader>
@@ -251,6 +259,7 @@ function LicensesTab({ group, onChanged }: { group: Group; onChanged: () => void
               <TableHeaderCell>{t('licenses.product')}</TableHeaderCell>
               <TableHeaderCell>{t('groups.servicesOff')}</TableHeaderCell>
               <TableHeaderCell>{t('licenses.available')}</TableHeaderCell>
+              <TableHeaderCell>{t('groups.waitlist')}</TableHeaderCell>
               <TableHeaderCell>{t('groups.actions')}</TableHeaderCell>
             </TableRow>
           </TableHeader>
@@ -268,19 +277,19 @@ function LicensesTab({ group, onChanged }: { group: Group; onChanged: () => void
                   <TableCell>{license.disabledPlans.length === 0 ? t('groups.allServicesOn') : formatNumber(license.disabledPlans.length)}</TableCell>
                   <TableCell>{product === undefined ? '' : formatNumber(product.available)}</TableCell>
                   <TableCell>
-                    <Button appearance="subtle" size="small" disabled={!canAssign} onClick={() => void change(() => client.setGroupLicenseWaitlist(group.id, license.skuId, true), t('groups.waitlistOn', { product: productName }))}>
-                      {t('groups.turnWaitlistOn')}
-                    </Button>
-                    <Button appearance="subtle" size="small" disabled={!canAssign} onClick={() => void change(() => client.setGroupLicenseWaitlist(group.id, license.skuId, false), t('groups.waitlistOff', { product: productName }))}>
-                      {t('groups.turnWaitlistOff')}
-                    </Button>
-                    <Button
-                      appearance="subtle"
-                      size="small"
-                      icon={<DeleteRegular />}
+                    <Switch
+                      aria-label={t('groups.waitlistFor', { product: productName })}
+                      checked={license.waitlist}
                       disabled={!canAssign}
-                      onClick={() => void change(() => client.assignGroupLicense(group.id, { addLicenses: [], removeLicenses: [license.skuId] }), t('groups.licenseRemoved', { product: productName }))}
-                    >
+                      title={canAssign ? undefined : t('groups.needsLicenseRole')}
+                      label={license.waitlist ? t('groups.on') : t('groups.off')}
+                      onChange={(_event, data) =>
+                        void change(() => client.setGroupLicenseWaitlist(group.id, license.skuId, data.checked), data.checked ? t('groups.waitlistOn', { product: productName }) : t('groups.waitlistOff', { product: productName }))
+                      }
+                    />
+                  </TableCell>
+                  <TableCell>
+                    <Button appearance="subtle" size="small" icon={<DeleteRegular />} disabled={!canAssign} title={canAssign ? undefined : t('groups.needsLicenseRole')} onClick={() => setRemoving({ skuId: license.skuId, productName })}>
                       {t('groups.removeLicense')}
                     </Button>
                   </TableCell>
@@ -291,6 +300,21 @@ function LicensesTab({ group, onChanged }: { group: Group; onChanged: () => void
         </Table>
       ) : null}
       <Text size={200}>{t('groups.waitlistHint')}</Text>
+      {removing === undefined ? null : (
+        <ConfirmDialog
+          title={t('groups.removeLicenseTitle', { product: removing.productName })}
+          body={t('groups.removeLicenseBody', { product: removing.productName, group: group.displayName })}
+          confirmLabel={t('groups.removeLicense')}
+          onClose={() => setRemoving(undefined)}
+          onConfirm={async () => {
+            await client.assignGroupLicense(group.id, { addLicenses: [], removeLicenses: [removing.skuId] });
+            setRemoving(undefined);
+            setNotice(t('groups.licenseRemoved', { product: removing.productName }));
+            held.reload();
+            onChanged();
+          }}
+        />
+      )}
       {products.state.status === 'done' ? (
         <GroupLicenseDrawer
           open={isAssignOpen}

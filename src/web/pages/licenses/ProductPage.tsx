@@ -38,6 +38,8 @@ import { useI18n, type Translate } from '../../i18n/i18n.js';
 import type { MessageKey } from '../../i18n/messages-en.js';
 import { useAsync } from '../../lib/use-async.js';
 import { AssignLicensesDrawer } from './AssignLicensesDrawer.js';
+import { licensingBlockedReason } from '../users/users-common.js';
+import { ProductGroupsTab } from './ProductGroupsTab.js';
 import { UnassignDialog } from './UnassignDialog.js';
 
 const PAGE_SIZE = 50;
@@ -80,7 +82,7 @@ const statusOf = (user: ProductUser, skuId: string, t: Translate): string =>
 export function ProductPage({ skuId }: { skuId: string }) {
   const styles = useStyles();
   const { t, formatNumber } = useI18n();
-  const { client } = useSession();
+  const { client, session } = useSession();
   const [searchInput, setSearchInput] = useState('');
   const [search, setSearch] = useState('');
   // Tokens of the pages seen so far: pageTokens[i] opens page i (undefined: the first).
@@ -90,6 +92,8 @@ export function ProductPage({ skuId }: { skuId: string }) {
   const [isAssignOpen, setAssignOpen] = useState(false);
   const [isUnassignOpen, setUnassignOpen] = useState(false);
   const [notice, setNotice] = useState<string>();
+  const [tab, setTab] = useState<'users' | 'groups'>('users');
+  const blockedReason = licensingBlockedReason(session, t);
 
   useEffect(() => {
     const timer = setTimeout(() => {
@@ -165,13 +169,12 @@ export function ProductPage({ skuId }: { skuId: string }) {
       {product.state.status === 'error' ? <ErrorBar error={product.state.error} onRetry={product.reload} /> : null}
       {product.state.status === 'done' ? (
         <>
-          <TabList className={styles.tabs} defaultSelectedValue="users" aria-label={productName}>
+          <TabList className={styles.tabs} selectedValue={tab} onTabSelect={(_event, data) => setTab(data.value === 'groups' ? 'groups' : 'users')} aria-label={productName}>
             <Tab value="users">{t('product.usersTab')}</Tab>
-            <Tab value="groups" disabled title={t('product.groupsComing')}>
-              {t('product.groupsTab')}
-            </Tab>
+            <Tab value="groups">{t('product.groupsTab')}</Tab>
           </TabList>
-          <section className={styles.surface} aria-label={t('product.usersTable', { product: productName })}>
+          {tab === 'groups' ? <ProductGroupsTab product={product.state.data} onChanged={refresh} /> : null}
+          <section hidden={tab !== 'users'} className={styles.surface} aria-label={t('product.usersTable', { product: productName })}>
             {notice === undefined ? null : (
               <MessageBar intent="success" role="status">
                 <MessageBarBody>{notice}</MessageBarBody>
@@ -179,10 +182,16 @@ export function ProductPage({ skuId }: { skuId: string }) {
             )}
             <div className={styles.commandBar}>
               <Toolbar aria-label={productName}>
-                <ToolbarButton appearance="subtle" icon={<PersonAddRegular />} onClick={() => setAssignOpen(true)}>
+                <ToolbarButton appearance="subtle" icon={<PersonAddRegular />} disabled={blockedReason !== undefined} title={blockedReason} onClick={() => setAssignOpen(true)}>
                   {t('product.assign')}
                 </ToolbarButton>
-                <ToolbarButton appearance="subtle" icon={<PersonDeleteRegular />} disabled={selected.size === 0} onClick={() => setUnassignOpen(true)}>
+                <ToolbarButton
+                  appearance="subtle"
+                  icon={<PersonDeleteRegular />}
+                  disabled={selected.size === 0 || blockedReason !== undefined}
+                  title={blockedReason ?? (selected.size === 0 ? t('users.selectFirst') : undefined)}
+                  onClick={() => setUnassignOpen(true)}
+                >
                   {t('product.unassign')}
                 </ToolbarButton>
                 <ToolbarDivider />

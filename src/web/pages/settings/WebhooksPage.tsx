@@ -1,7 +1,213 @@
+import {
+  Badge,
+  Link,
+  makeStyles,
+  MessageBar,
+  MessageBarBody,
+  Table,
+  TableBody,
+  TableCell,
+  TableHeader,
+  TableHeaderCell,
+  TableRow,
+  Text,
+  Toolbar,
+  ToolbarButton,
+  tokens,
+} from '@fluentui/react-components';
+import { AddRegular, ArrowClockwiseRegular } from '@fluentui/react-icons';
+import { useState } from 'react';
 import { ROUTES } from '../../app/routes.js';
-import { ComingPage } from '../ComingPage.js';
+import { useSession } from '../../app/session.js';
+import { ErrorBar } from '../../components/ErrorBar.js';
+import { Loading } from '../../components/Loading.js';
+import { PageHeader } from '../../components/PageHeader.js';
+import { useI18n } from '../../i18n/i18n.js';
+import { useAsync } from '../../lib/use-async.js';
+import { CreateWebhookDrawer } from './CreateWebhookDrawer.js';
+import { DeliveryStateBadge } from './WebhookDeliveries.js';
+import { WebhookPanel } from './WebhookPanel.js';
 
-/** Placeholder until the page is built in this change. */
+const useStyles = makeStyles({
+  surface: { backgroundColor: tokens.colorNeutralBackground1, borderRadius: tokens.borderRadiusMedium, boxShadow: tokens.shadow4, padding: tokens.spacingHorizontalL, display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS },
+  info: { marginBottom: tokens.spacingVerticalM },
+  urlColumn: { width: '30%' },
+  url: { overflowWrap: 'anywhere' },
+  events: { fontFamily: tokens.fontFamilyMonospace, fontSize: tokens.fontSizeBase200, overflowWrap: 'anywhere' },
+  lastDelivery: { display: 'flex', flexDirection: 'column', alignItems: 'flex-start', gap: tokens.spacingVerticalXXS },
+  hint: { color: tokens.colorNeutralForeground2 },
+  empty: { display: 'block', padding: tokens.spacingVerticalL },
+});
+
+/** The webhook a link asked for (?webhook=<id>), so a reload keeps the panel open. */
+const requestedWebhook = (): string | undefined => new URLSearchParams(window.location.search).get('webhook') ?? undefined;
+
+/**
+ * Settings › Webhooks: the receivers Allot posts its events to, signed with a secret shown once;
+ * each one's deliveries with their attempts, and Redeliver. Only a Global Administrator changes
+ * webhooks; a Global Reader sees them.
+ */
 export function WebhooksPage() {
-  return <ComingPage route={ROUTES.webhooks} />;
+  const styles = useStyles();
+  const { t } = useI18n();
+  const { client, session } = useSession();
+  const canRead = session.allowedActions.includes('webhooks.read');
+  const canManage = session.allowedActions.includes('webhooks.manage');
+  const webhooks = useAsync(() => (canRead ? client.listWebhooks() : Promise.resolve([])), 'webhooks');
+  // Each row reads its latest delivery; a refresh reads them again.
+  const [generation, setGeneration] = useState(0);
+  const [openId, setOpenId] = useState<string | undefined>(requestedWebhook);
+  const [created, setCreated] = useState<{ id: string; secret: string }>();
+  const [isCreateOpen, setCreateOpen] = useState(false);
+  const [notice, setNotice] = useState<string>();
+
+  const open = (webhookId: string | undefined) => {
+    setOpenId(webhookId);
+    if (webhookId !== created?.id) {
+      setCreated(undefined);
+    }
+    window.history.replaceState(null, '', webhookId === undefined ? ROUTES.webhooks.path : `${ROUTES.webhooks.path}?webhook=${encodeURIComponent(webhookId)}`);
+  };
+  const refresh = () => {
+    webhooks.reload();
+    setGeneration((value) => value + 1);
+  };
+  const list = webhooks.state.status === 'done' ? webhooks.state.data : undefined;
+  const chosen = list?.find((webhook) => webhook.id === openId);
+
+  return (
+    <>
+      <PageHeader title={t('webhooks.title')} subtitle={t('webhooks.subtitle')} />
+      {canRead ? null : (
+        <MessageBar intent="info" className={styles.info}>
+          <MessageBarBody>{t('webhooks.needsReadRole')}</MessageBarBody>
+        </MessageBar>
+      )}
+      {canRead && !canManage ? (
+        <MessageBar intent="info" className={styles.info}>
+          <MessageBarBody>{t('webhooks.needsGlobalAdmin')}</MessageBarBody>
+        </MessageBar>
+      ) : null}
+      {canRead ? (
+        <section className={styles.surface} aria-label={t('webhooks.table')}>
+          <Toolbar aria-label={t('webhooks.table')}>
+            <ToolbarButton appearance="subtle" icon={<AddRegular />} disabled={!canManage} title={canManage ? undefined : t('webhooks.needsGlobalAdmin')} onClick={() => setCreateOpen(true)}>
+              {t('webhooks.add')}
+            </ToolbarButton>
+            <ToolbarButton appearance="subtle" icon={<ArrowClockwiseRegular />} onClick={refresh}>
+              {t('common.refresh')}
+            </ToolbarButton>
+          </Toolbar>
+          {notice === undefined ? null : (
+            <MessageBar intent="success" role="status">
+              <MessageBarBody>{notice}</MessageBarBody>
+            </MessageBar>
+          )}
+          {webhooks.state.status === 'loading' ? <Loading /> : null}
+          {webhooks.state.status === 'error' ? <ErrorBar error={webhooks.state.error} onRetry={webhooks.reload} /> : null}
+          {list !== undefined && list.length === 0 ? <Text className={styles.empty}>{t('webhooks.empty')}</Text> : null}
+          {list !== undefined && list.length > 0 ? (
+            <Table aria-label={t('webhooks.table')}>
+              <TableHeader>
+                <TableRow>
+                  <TableHeaderCell className={styles.urlColumn}>{t('webhooks.url')}</TableHeaderCell>
+                  <TableHeaderCell>{t('webhooks.events')}</TableHeaderCell>
+                  <TableHeaderCell>{t('webhooks.status')}</TableHeaderCell>
+                  <TableHeaderCell>{t('webhooks.lastDelivery')}</TableHeaderCell>
+                </TableRow>
+              </TableHeader>
+              <TableBody>
+                {list.map((webhook) => (
+                  <TableRow key={webhook.id} data-webhook={webhook.url}>
+                    <TableCell className={styles.url}>
+                      <Link as="button" className={styles.url} onClick={() => open(webhook.id)} aria-label={t('webhooks.openWebhook', { url: webhook.url })}>
+                        {webhook.url}
+                      </Link>
+                      {webhook.description === null ? null : (
+                        <>
+                          <br />
+                          <Text size={200} className={styles.hint}>
+                            {webhook.description}
+                          </Text>
+                        </>
+                      )}
+                    </TableCell>
+                    <TableCell className={styles.events}>{webhook.eventTypes.join(', ')}</TableCell>
+                    <TableCell>
+                      <Badge appearance="tint" color={webhook.enabled ? 'success' : 'subtle'}>
+                        {webhook.enabled ? t('webhooks.enabled') : t('webhooks.disabled')}
+                      </Badge>
+                    </TableCell>
+                    <TableCell data-column="last-delivery">
+                      <LastDelivery webhookId={webhook.id} generation={generation} />
+                    </TableCell>
+                  </TableRow>
+                ))}
+              </TableBody>
+            </Table>
+          ) : null}
+        </section>
+      ) : null}
+      {chosen === undefined ? null : (
+        <WebhookPanel
+          key={chosen.id}
+          webhook={chosen}
+          createdSecret={created?.id === chosen.id ? created.secret : undefined}
+          initialNotice={created?.id === chosen.id ? t('webhooks.created', { url: chosen.url }) : undefined}
+          canManage={canManage}
+          onChanged={refresh}
+          onClose={() => {
+            open(undefined);
+            // Deliveries may have moved on while the panel was open.
+            refresh();
+          }}
+          onDeleted={() => {
+            open(undefined);
+            setNotice(t('webhooks.deleted', { url: chosen.url }));
+            refresh();
+          }}
+        />
+      )}
+      <CreateWebhookDrawer
+        open={isCreateOpen}
+        onClose={() => setCreateOpen(false)}
+        onCreated={(webhook) => {
+          setCreateOpen(false);
+          setNotice(undefined);
+          setCreated({ id: webhook.id, secret: webhook.signingSecret });
+          setOpenId(webhook.id);
+          window.history.replaceState(null, '', `${ROUTES.webhooks.path}?webhook=${encodeURIComponent(webhook.id)}`);
+          refresh();
+        }}
+      />
+    </>
+  );
+}
+
+/** A row's latest delivery: its state and when, read on its own so the list shows at once. */
+function LastDelivery({ webhookId, generation }: { webhookId: string; generation: number }) {
+  const styles = useStyles();
+  const { t, formatDateTime } = useI18n();
+  const { client } = useSession();
+  const { state } = useAsync(() => client.listWebhookDeliveries(webhookId, { top: 1 }), `last-delivery:${webhookId}:${String(generation)}`);
+  if (state.status === 'loading') {
+    return <Text className={styles.hint}>{t('state.loading')}</Text>;
+  }
+  if (state.status === 'error') {
+    return (
+      <Text className={styles.hint} title={state.error instanceof Error ? state.error.message : undefined}>
+        {t('webhooks.lastDeliveryUnknown')}
+      </Text>
+    );
+  }
+  const latest = state.data.value[0];
+  if (latest === undefined) {
+    return <Text className={styles.hint}>{t('webhooks.noDeliveriesYet')}</Text>;
+  }
+  return (
+    <span className={styles.lastDelivery}>
+      <DeliveryStateBadge state={latest.state} />
+      <Text size={200}>{formatDateTime(latest.createdDateTime)}</Text>
+    </span>
+  );
 }

@@ -1,0 +1,267 @@
+import {
+  Badge,
+  Button,
+  Combobox,
+  DrawerBody,
+  DrawerFooter,
+  DrawerHeader,
+  DrawerHeaderTitle,
+  Field,
+  Link,
+  MessageBar,
+  MessageBarBody,
+  Option,
+  OverlayDrawer,
+  Table,
+  TableBody,
+  TableCell,
+  TableHeader,
+  TableHeaderCell,
+  TableRow,
+  Text,
+  Toolbar,
+  ToolbarButton,
+} from '@fluentui/react-components';
+import { ArrowClockwiseRegular, ArrowSyncRegular, DeleteRegular, DismissRegular, PeopleAddRegular } from '@fluentui/react-icons';
+import { useEffect, useState } from 'react';
+import type { Group } from '../../../client/billing-groups.js';
+import type { ProductOverview } from '../../../client/types.js';
+import { followLink } from '../../app/router.js';
+import { groupPath } from '../../app/routes.js';
+import { useSession } from '../../app/session.js';
+import { ErrorBar } from '../../components/ErrorBar.js';
+import { Loading } from '../../components/Loading.js';
+import { ServiceSwitches } from '../../components/ServiceSwitches.js';
+import { useI18n } from '../../i18n/i18n.js';
+import { useAsync } from '../../lib/use-async.js';
+import { groupType, processingStateLabel } from '../groups/group-text.js';
+import { ConfirmDialog } from '../settings/ConfirmDialog.js';
+import { licensingBlockedReason, useUsersStyles } from '../users/users-common.js';
+
+const SEARCH_DELAY_MS = 250;
+
+/**
+ * A product's Groups tab: the groups that give it to their members, whether any member is in
+ * error, reprocess, remove; and assigning the product to another group with its apps and services.
+ */
+export function ProductGroupsTab({ product, onChanged }: { product: ProductOverview; onChanged: () => void }) {
+  const styles = useUsersStyles();
+  const { t } = useI18n();
+  const { client, session } = useSession();
+  const groups = useAsync(() => client.groupsWithProduct(product.skuId), `product-groups:${product.skuId}`);
+  const [isAssignOpen, setAssignOpen] = useState(false);
+  const [removing, setRemoving] = useState<Group>();
+  const [notice, setNotice] = useState<string>();
+  const [error, setError] = useState<unknown>();
+  const [busyGroupId, setBusyGroupId] = useState<string>();
+  const blockedReason = licensingBlockedReason(session, t);
+
+  const afterChange = (message: string) => {
+    setNotice(message);
+    groups.reload();
+    onChanged();
+  };
+  const reprocess = async (group: Group) => {
+    setBusyGroupId(group.id);
+    setError(undefined);
+    setNotice(undefined);
+    try {
+      const result = await client.reprocessGroup(group.id);
+      afterChange(t('groups.reprocessed', { processed: result.processed, succeeded: result.succeeded, failed: result.failed }));
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusyGroupId(undefined);
+    }
+  };
+
+  return (
+    <section className={styles.surface} aria-label={t('product.groupsTable', { product: product.displayName })}>
+      <Toolbar aria-label={t('product.groupsTab')}>
+        <ToolbarButton appearance="subtle" icon={<PeopleAddRegular />} disabled={blockedReason !== undefined} title={blockedReason} onClick={() => setAssignOpen(true)}>
+          {t('product.assignToGroup')}
+        </ToolbarButton>
+        <ToolbarButton appearance="subtle" icon={<ArrowClockwiseRegular />} onClick={groups.reload}>
+          {t('common.refresh')}
+        </ToolbarButton>
+      </Toolbar>
+      <Text className={styles.hint}>{t('product.groupsIntro')}</Text>
+      {notice === undefined ? null : (
+        <MessageBar intent="success" role="status">
+          <MessageBarBody>{notice}</MessageBarBody>
+        </MessageBar>
+      )}
+      {error === undefined ? null : <ErrorBar error={error} />}
+      {groups.state.status === 'loading' ? <Loading /> : null}
+      {groups.state.status === 'error' ? <ErrorBar error={groups.state.error} onRetry={groups.reload} /> : null}
+      {groups.state.status === 'done' && groups.state.data.length === 0 ? <Text className={styles.empty}>{t('product.noGroups')}</Text> : null}
+      {groups.state.status === 'done' && groups.state.data.length > 0 ? (
+        <Table aria-label={t('product.groupsTable', { product: product.displayName })}>
+          <TableHeader>
+            <TableRow>
+              <TableHeaderCell>{t('groups.name')}</TableHeaderCell>
+              <TableHeaderCell>{t('groups.type')}</TableHeaderCell>
+              <TableHeaderCell>{t('product.groupProcessing')}</TableHeaderCell>
+              <TableHeaderCell>{t('product.groupErrors')}</TableHeaderCell>
+              <TableHeaderCell>{t('groups.actions')}</TableHeaderCell>
+            </TableRow>
+          </TableHeader>
+          <TableBody>
+            {groups.state.data.map((group) => (
+              <TableRow key={group.id}>
+                <TableCell>
+                  <Link href={groupPath(group.id)} onClick={(event) => followLink(event, groupPath(group.id))}>
+                    {group.displayName}
+                  </Link>
+                </TableCell>
+                <TableCell>{groupType(group, t)}</TableCell>
+                <TableCell>{group.licenseProcessingState?.state === undefined ? '—' : processingStateLabel(group.licenseProcessingState.state, t)}</TableCell>
+                <TableCell>
+                  {group.hasMembersWithLicenseErrors ? (
+                    <Badge appearance="tint" color="danger">
+                      {t('product.groupHasErrors')}
+                    </Badge>
+                  ) : (
+                    t('product.groupNoErrors')
+                  )}
+                </TableCell>
+                <TableCell>
+                  <Button appearance="subtle" size="small" icon={<ArrowSyncRegular />} disabled={blockedReason !== undefined || busyGroupId !== undefined} title={blockedReason} onClick={() => void reprocess(group)}>
+                    {t('groups.reprocess')}
+                  </Button>
+                  <Button appearance="subtle" size="small" icon={<DeleteRegular />} disabled={blockedReason !== undefined} title={blockedReason} onClick={() => setRemoving(group)}>
+                    {t('groups.removeLicense')}
+                  </Button>
+                </TableCell>
+              </TableRow>
+            ))}
+          </TableBody>
+        </Table>
+      ) : null}
+      {removing === undefined ? null : (
+        <ConfirmDialog
+          title={t('groups.removeLicenseTitle', { product: product.displayName })}
+          body={t('groups.removeLicenseBody', { product: product.displayName, group: removing.displayName })}
+          confirmLabel={t('groups.removeLicense')}
+          onClose={() => setRemoving(undefined)}
+          onConfirm={async () => {
+            await client.assignGroupLicense(removing.id, { addLicenses: [], removeLicenses: [product.skuId] });
+            setRemoving(undefined);
+            afterChange(t('product.groupLicenseRemoved', { product: product.displayName, group: removing.displayName }));
+          }}
+        />
+      )}
+      <AssignToGroupDrawer
+        open={isAssignOpen}
+        product={product}
+        heldBy={groups.state.status === 'done' ? groups.state.data.map((group) => group.id) : []}
+        onClose={() => setAssignOpen(false)}
+        onAssigned={(group) => {
+          setAssignOpen(false);
+          afterChange(t('product.groupLicenseAssigned', { product: product.displayName, group }));
+        }}
+      />
+    </section>
+  );
+}
+
+/** Choose a group by name (typeahead over the directory), the product's apps and services, Assign. */
+function AssignToGroupDrawer({ open, product, heldBy, onClose, onAssigned }: { open: boolean; product: ProductOverview; heldBy: string[]; onClose: () => void; onAssigned: (groupName: string) => void }) {
+  const styles = useUsersStyles();
+  const { t } = useI18n();
+  const { client } = useSession();
+  const [query, setQuery] = useState('');
+  const [options, setOptions] = useState<Group[]>();
+  const [chosen, setChosen] = useState<Group>();
+  const [disabledPlans, setDisabledPlans] = useState<Set<string>>(new Set());
+  const [error, setError] = useState<unknown>();
+  const [isBusy, setBusy] = useState(false);
+
+  useEffect(() => {
+    if (!open) {
+      return;
+    }
+    let isCurrent = true;
+    const timer = setTimeout(() => {
+      client.listGroups({ search: query }).then(
+        (page) => isCurrent && setOptions(page.value),
+        (caught: unknown) => isCurrent && setError(caught),
+      );
+    }, SEARCH_DELAY_MS);
+    return () => {
+      isCurrent = false;
+      clearTimeout(timer);
+    };
+  }, [client, open, query]);
+  const shown = options?.filter((group) => !heldBy.includes(group.id));
+
+  const close = () => {
+    setQuery('');
+    setChosen(undefined);
+    setDisabledPlans(new Set());
+    setError(undefined);
+    onClose();
+  };
+  const assign = async (group: Group) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await client.assignGroupLicense(group.id, { addLicenses: [{ skuId: product.skuId, disabledPlans: [...disabledPlans] }], removeLicenses: [] });
+      close();
+      onAssigned(group.displayName);
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <OverlayDrawer open={open} position="end" size="medium" onOpenChange={(_event, data) => !data.open && close()} aria-labelledby="assign-group-title">
+      <DrawerHeader>
+        <DrawerHeaderTitle id="assign-group-title" action={<Button appearance="subtle" aria-label={t('common.close')} icon={<DismissRegular />} onClick={close} />}>
+          {t('product.assignToGroupTitle', { product: product.displayName })}
+        </DrawerHeaderTitle>
+      </DrawerHeader>
+      <DrawerBody className={styles.stack}>
+        <Text>{t('product.assignToGroupIntro')}</Text>
+        {error === undefined ? null : <ErrorBar error={error} />}
+        <Field label={t('product.group')} required>
+          <Combobox
+            placeholder={t('product.groupPlaceholder')}
+            value={chosen?.displayName ?? query}
+            selectedOptions={chosen === undefined ? [] : [chosen.id]}
+            onChange={(event) => {
+              setChosen(undefined);
+              setQuery(event.target.value);
+            }}
+            onOptionSelect={(_event, data) => setChosen(options?.find((group) => group.id === data.optionValue))}
+          >
+            {shown === undefined ? (
+              <Option disabled value="">
+                {t('assign.searching')}
+              </Option>
+            ) : shown.length === 0 ? (
+              <Option disabled value="">
+                {t('product.noGroupsFound')}
+              </Option>
+            ) : (
+              shown.map((group) => (
+                <Option key={group.id} value={group.id} text={group.displayName}>
+                  {group.displayName}
+                </Option>
+              ))
+            )}
+          </Combobox>
+        </Field>
+        <ServiceSwitches skuId={product.skuId} disabledPlans={disabledPlans} onChange={setDisabledPlans} hint={t('assign.appsHint')} titleId="group-services-title" />
+      </DrawerBody>
+      <DrawerFooter className={styles.footer}>
+        <Button appearance="primary" disabled={isBusy || chosen === undefined} onClick={() => chosen !== undefined && void assign(chosen)}>
+          {isBusy ? t('assign.assigning') : t('assign.submit')}
+        </Button>
+        <Button onClick={close}>{t('common.cancel')}</Button>
+      </DrawerFooter>
+    </OverlayDrawer>
+  );
+}

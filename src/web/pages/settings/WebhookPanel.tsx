@@ -1,0 +1,205 @@
+import {
+  Badge,
+  Button,
+  DrawerBody,
+  DrawerHeader,
+  DrawerHeaderTitle,
+  makeStyles,
+  MessageBar,
+  MessageBarBody,
+  OverlayDrawer,
+  Tab,
+  TabList,
+  Text,
+  tokens,
+} from '@fluentui/react-components';
+import { DeleteRegular, DismissRegular, KeyResetRegular, SaveRegular } from '@fluentui/react-icons';
+import { useState } from 'react';
+import type { Webhook } from '../../../client/settings.js';
+import { useSession } from '../../app/session.js';
+import { ErrorBar } from '../../components/ErrorBar.js';
+import { useI18n } from '../../i18n/i18n.js';
+import { ConfirmDialog } from './ConfirmDialog.js';
+import { SecretOnce } from './SecretOnce.js';
+import { WebhookDeliveries } from './WebhookDeliveries.js';
+import { isWebhookFormComplete, WebhookForm, type WebhookFormValue } from './WebhookForm.js';
+
+const useStyles = makeStyles({
+  title: { overflowWrap: 'anywhere' },
+  header: { display: 'flex', gap: tokens.spacingHorizontalS, alignItems: 'center', flexWrap: 'wrap', color: tokens.colorNeutralForeground2 },
+  body: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalL, paddingBottom: tokens.spacingVerticalXXL },
+  section: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS, borderTop: `1px solid ${tokens.colorNeutralStroke2}`, paddingTop: tokens.spacingVerticalM },
+  hint: { color: tokens.colorNeutralForeground2 },
+  mono: { fontFamily: tokens.fontFamilyMonospace },
+  actions: { display: 'flex', gap: tokens.spacingHorizontalS },
+});
+
+type TabValue = 'deliveries' | 'settings';
+
+const formOf = (webhook: Webhook): WebhookFormValue => ({ url: webhook.url, description: webhook.description ?? '', eventTypes: new Set(webhook.eventTypes), enabled: webhook.enabled });
+
+interface Props {
+  webhook: Webhook;
+  /** The signing secret of a webhook just created: shown once, here. */
+  createdSecret: string | undefined;
+  /** Said first when the panel opens (the webhook was just created). */
+  initialNotice: string | undefined;
+  canManage: boolean;
+  onChanged: () => void;
+  onClose: () => void;
+  onDeleted: () => void;
+}
+
+/** A webhook: its deliveries, and its settings (edit, enable or disable, new signing secret, delete). */
+export function WebhookPanel({ webhook, createdSecret, initialNotice, canManage, onChanged, onClose, onDeleted }: Props) {
+  const styles = useStyles();
+  const { t, formatDate } = useI18n();
+  const { client } = useSession();
+  const [tab, setTab] = useState<TabValue>('deliveries');
+  const [secret, setSecret] = useState(createdSecret);
+  const [value, setValue] = useState<WebhookFormValue>(() => formOf(webhook));
+  const [error, setError] = useState<unknown>();
+  const [notice, setNotice] = useState(initialNotice);
+  const [isBusy, setBusy] = useState(false);
+  const [confirm, setConfirm] = useState<'rotate' | 'delete'>();
+  const denied = canManage ? undefined : t('webhooks.needsGlobalAdmin');
+
+  const description = value.description.trim();
+  const eventTypes = [...value.eventTypes].sort();
+  const changes = {
+    ...(value.url.trim() === webhook.url ? {} : { url: value.url.trim() }),
+    ...(eventTypes.join() === [...webhook.eventTypes].sort().join() ? {} : { eventTypes }),
+    ...(description === (webhook.description ?? '') ? {} : { description: description === '' ? null : description }),
+    ...(value.enabled === webhook.enabled ? {} : { enabled: value.enabled }),
+  };
+  const hasChanges = Object.keys(changes).length > 0;
+
+  const save = async () => {
+    setBusy(true);
+    setError(undefined);
+    setNotice(undefined);
+    try {
+      const saved = await client.updateWebhook(webhook.id, changes);
+      setValue(formOf(saved));
+      setNotice(t('webhooks.saved'));
+      onChanged();
+    } catch (caught) {
+      setError(caught);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <OverlayDrawer open position="end" size="large" onOpenChange={(_event, data) => !data.open && onClose()} aria-labelledby="webhook-title">
+      <DrawerHeader>
+        <DrawerHeaderTitle id="webhook-title" className={styles.title} action={<Button appearance="subtle" aria-label={t('common.close')} icon={<DismissRegular />} onClick={onClose} />}>
+          {webhook.url}
+        </DrawerHeaderTitle>
+        <div className={styles.header}>
+          <Badge appearance="tint" color={webhook.enabled ? 'success' : 'subtle'}>
+            {webhook.enabled ? t('webhooks.enabled') : t('webhooks.disabled')}
+          </Badge>
+          <span>{t('webhooks.createdOn', { date: formatDate(webhook.createdDateTime) })}</span>
+          {webhook.description === null ? null : <span>{webhook.description}</span>}
+        </div>
+      </DrawerHeader>
+      <DrawerBody className={styles.body}>
+        {notice === undefined ? null : (
+          <MessageBar intent="success" role="status">
+            <MessageBarBody>{notice}</MessageBarBody>
+          </MessageBar>
+        )}
+        {error === undefined ? null : <ErrorBar error={error} />}
+        {secret === undefined ? null : (
+          <SecretOnce
+            value={secret}
+            texts={{
+              title: t('webhooks.secretTitle'),
+              warning: t('webhooks.secretOnceWarning'),
+              label: t('webhooks.signingSecret'),
+              copy: t('webhooks.copy'),
+              copied: t('webhooks.copied'),
+              copyFailed: t('webhooks.copyFailed'),
+            }}
+          />
+        )}
+        <TabList selectedValue={tab} onTabSelect={(_event, data) => setTab(data.value as TabValue)} aria-label={webhook.url}>
+          <Tab value="deliveries">{t('webhooks.deliveries')}</Tab>
+          <Tab value="settings">{t('webhooks.settings')}</Tab>
+        </TabList>
+        {tab === 'deliveries' ? <WebhookDeliveries webhook={webhook} canManage={canManage} /> : null}
+        {tab === 'settings' ? (
+          <>
+            {canManage ? null : (
+              <MessageBar intent="info">
+                <MessageBarBody>{t('webhooks.needsGlobalAdmin')}</MessageBarBody>
+              </MessageBar>
+            )}
+            <WebhookForm value={value} onChange={setValue} disabled={!canManage || isBusy} showEnabled />
+            <div className={styles.actions}>
+              <Button appearance="primary" icon={<SaveRegular />} disabled={!canManage || isBusy || !hasChanges || !isWebhookFormComplete(value)} title={denied} onClick={() => void save()}>
+                {isBusy ? t('webhooks.saving') : t('webhooks.save')}
+              </Button>
+              <Button disabled={isBusy || !hasChanges} onClick={() => setValue(formOf(webhook))}>
+                {t('webhooks.discard')}
+              </Button>
+            </div>
+            <section className={styles.section} aria-labelledby="webhook-secret-title">
+              <Text as="h2" id="webhook-secret-title" weight="semibold" size={400}>
+                {t('webhooks.signingSecret')}
+              </Text>
+              <Text className={styles.hint}>{t('webhooks.signingHint')}</Text>
+              <Text>
+                {t('webhooks.secretStartsWith')} <span className={styles.mono}>{webhook.secretHint}</span>
+              </Text>
+              <div>
+                <Button icon={<KeyResetRegular />} disabled={!canManage} title={denied} onClick={() => setConfirm('rotate')}>
+                  {t('webhooks.rotate')}
+                </Button>
+              </div>
+            </section>
+            <section className={styles.section} aria-labelledby="webhook-delete-title">
+              <Text as="h2" id="webhook-delete-title" weight="semibold" size={400}>
+                {t('webhooks.deleteTitle')}
+              </Text>
+              <Text className={styles.hint}>{t('webhooks.deleteHint')}</Text>
+              <div>
+                <Button icon={<DeleteRegular />} disabled={!canManage} title={denied} onClick={() => setConfirm('delete')}>
+                  {t('webhooks.delete')}
+                </Button>
+              </div>
+            </section>
+          </>
+        ) : null}
+      </DrawerBody>
+      {confirm === 'rotate' ? (
+        <ConfirmDialog
+          title={t('webhooks.rotateTitle')}
+          body={t('webhooks.rotateBody')}
+          confirmLabel={t('webhooks.rotate')}
+          onClose={() => setConfirm(undefined)}
+          onConfirm={async () => {
+            const rotated = await client.rotateWebhookSecret(webhook.id);
+            setConfirm(undefined);
+            setSecret(rotated.signingSecret);
+            onChanged();
+          }}
+        />
+      ) : null}
+      {confirm === 'delete' ? (
+        <ConfirmDialog
+          title={t('webhooks.deleteConfirmTitle')}
+          body={t('webhooks.deleteBody', { url: webhook.url })}
+          confirmLabel={t('webhooks.delete')}
+          onClose={() => setConfirm(undefined)}
+          onConfirm={async () => {
+            await client.deleteWebhook(webhook.id);
+            setConfirm(undefined);
+            onDeleted();
+          }}
+        />
+      ) : null}
+    </OverlayDrawer>
+  );
+}
