@@ -28,13 +28,25 @@ export async function reapplyGroupLicensing(deps: ServiceDeps, repos: Repositori
   if (candidates.length === 0) {
     return { plan: empty, catalogue };
   }
-  // The users are read once, by the lock: the active ones come back locked, the others (deleted,
+  // The users are read by the lock: the active ones come back locked, the others (deleted,
   // unknown) are skipped. The SKUs to lock first are those of every candidate's groups (a deleted
-  // user's groups add a lock at most, never a row).
-  const memberships = await repos.groupLicensing.licensedMembershipsOf(candidates);
-  const grants = await repos.groupLicensing.grantsOf([...new Set([...memberships.values()].flat().map((membership) => membership.groupId))]);
-  const grantSkus = [...new Set([...grants.values()].flat().map((grant) => grant.skuId))];
-  const locked = await lockUsersAndSkus(repos, candidates, grantSkus, { skipMissing: true });
+  // user's groups add a lock at most, never a row). Memberships and grants are read again once the
+  // users are locked: a change to another of their groups may have committed while we waited, and
+  // planning from the earlier read would bring back the rows it removed (or drop the ones it added).
+  const readGroups = async () => {
+    const memberships = await repos.groupLicensing.licensedMembershipsOf(candidates);
+    const grants = await repos.groupLicensing.grantsOf([...new Set([...memberships.values()].flat().map((membership) => membership.groupId))]);
+    return { memberships, grants, skuIds: [...new Set([...grants.values()].flat().map((grant) => grant.skuId))] };
+  };
+  const lockedSkus = new Set((await readGroups()).skuIds);
+  let locked = await lockUsersAndSkus(repos, candidates, [...lockedSkus], { skipMissing: true });
+  let current = await readGroups();
+  while (current.skuIds.some((skuId) => !lockedSkus.has(skuId))) {
+    current.skuIds.forEach((skuId) => lockedSkus.add(skuId));
+    locked = await lockUsersAndSkus(repos, candidates, [...lockedSkus], { skipMissing: true });
+    current = await readGroups();
+  }
+  const { memberships, grants } = current;
   const { users, counters } = locked;
   if (users.length === 0) {
     return { plan: empty, catalogue };

@@ -9,6 +9,7 @@ import { loadConfig } from '../../src/config.js';
 import { createBulkSeedRepository } from '../../src/db/repositories/bulk-seed.repository.js';
 import { systemPrincipal, type RequestContext } from '../../src/domain/context.js';
 import type { DemoCredentials } from '../../src/services/demo-tenant.js';
+import { getJson, jobDoneLines, killWhileGroupInProgress, waitForGroupProcessingComplete } from '../support/group-license-job.js';
 import { demoAppAuthorization, killAll, lockHolderPid, readDemoCredentials, startAllotServer, within, type ServerProcess } from '../support/server-process.js';
 
 /**
@@ -49,27 +50,8 @@ const startServer = (): Promise<ServerProcess> =>
 /** A bearer token of the demo app (its secret is in demo-credentials.json, written by the first start). */
 const authorizationOf = (server: ServerProcess): Promise<string> => demoAppAuthorization(server.url, demo);
 
-async function getJson<T>(server: ServerProcess, authorization: string, url: string): Promise<T> {
-  const response = await fetch(`${server.url}${url}`, { headers: { authorization }, signal: AbortSignal.timeout(10_000) });
-  expect(response.status, `GET ${url}`).toBe(200);
-  return (await response.json()) as T;
-}
-
-const processingState = async (server: ServerProcess, authorization: string): Promise<string | undefined> =>
-  (await getJson<{ licenseProcessingState: { state: string } | null }>(server, authorization, `/v1.0/groups/${groupId}?$select=licenseProcessingState`)).licenseProcessingState?.state;
-
 const consumedUnits = async (server: ServerProcess, authorization: string): Promise<number | undefined> =>
   (await getJson<{ value: { skuId: string; consumedUnits: number }[] }>(server, authorization, '/v1.0/subscribedSkus')).value.find((sku) => sku.skuId === SKU)?.consumedUnits;
-
-/** The job runner's "job done" lines (pino JSON on stdout) of the group licensing job for the demo tenant. */
-const jobDoneLines = (server: ServerProcess): { affected: number }[] =>
-  server
-    .output()
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as { msg?: string; job?: string; tenantId?: string; affected?: number })
-    .filter((entry) => entry.msg === 'job done' && entry.job === 'processGroupLicenseJobs' && entry.tenantId === demo.tenantId)
-    .map((entry) => ({ affected: entry.affected ?? 0 }));
 
 /** The runtime opened in this process, as the CLI does (the server must be stopped). */
 const openDirectly = (): Promise<Runtime> => openRuntime(loadConfig({ ALLOT_DATA_DIR: dataDir, LOG_LEVEL: 'silent' }));
@@ -114,32 +96,17 @@ describe('a chunked group licensing job killed with SIGKILL', () => {
 
   it('queues the group (202, QueuedForProcessing) and is killed with SIGKILL while the job is in progress', async () => {
     killed = await startServer();
-    try {
-      const authorization = await authorizationOf(killed);
-      const assigned = await fetch(`${killed.url}/v1.0/groups/${groupId}/assignLicense`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization },
-        body: JSON.stringify({ addLicenses: [{ skuId: SKU, disabledPlans: [] }], removeLicenses: [] }),
-        signal: AbortSignal.timeout(30_000),
-      });
-      expect(assigned.status).toBe(202);
-      let state = await processingState(killed, authorization);
-      // The runner ticks every second: it may have committed its first chunk already.
-      expect(['QueuedForProcessing', 'ProcessingInProgress']).toContain(state);
-      // The server answers between chunks; kill -9 as soon as one has been committed and not all.
-      const deadline = Date.now() + 60_000;
-      while (state !== 'ProcessingInProgress') {
-        expect(state, 'the job finished before it was seen in progress').toBe('QueuedForProcessing');
-        expect(Date.now(), `still queued after 60 s\n${killed.output()}`).toBeLessThan(deadline);
-        await new Promise((resolve) => setTimeout(resolve, 20));
-        state = await processingState(killed, authorization);
-      }
-    } finally {
-      killed.child.kill('SIGKILL');
-    }
-    expect(await within(killed.exited, 10_000, 'SIGKILL exit')).toEqual({ code: null, signal: 'SIGKILL' });
+    const authorization = await authorizationOf(killed);
+    const assigned = await fetch(`${killed.url}/v1.0/groups/${groupId}/assignLicense`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization },
+      body: JSON.stringify({ addLicenses: [{ skuId: SKU, disabledPlans: [] }], removeLicenses: [] }),
+      signal: AbortSignal.timeout(30_000),
+    });
+    expect(assigned.status).toBe(202);
+    await killWhileGroupInProgress(killed, authorization, groupId);
     // Killed in the middle of the tick: it never reported its work, and its lock file stays behind.
-    expect(jobDoneLines(killed)).toEqual([]);
+    expect(jobDoneLines(killed, demo.tenantId)).toEqual([]);
     expect(lockHolderPid(dataDir)).toBe(killed.child.pid);
   });
 
@@ -148,18 +115,11 @@ describe('a chunked group licensing job killed with SIGKILL', () => {
     try {
       expect(lockHolderPid(dataDir)).toBe(restarted.child.pid);
       const authorization = await authorizationOf(restarted);
-      const deadline = Date.now() + 60_000;
-      let state = await processingState(restarted, authorization);
-      while (state !== 'ProcessingComplete') {
-        expect(state).toBe('ProcessingInProgress');
-        expect(Date.now(), `still ${state} after 60 s\n${restarted.output()}`).toBeLessThan(deadline);
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        state = await processingState(restarted, authorization);
-      }
+      await waitForGroupProcessingComplete(restarted, authorization, groupId);
       expect(await consumedUnits(restarted, authorization)).toBe(SEATS);
       // The restarted runner applied only the members after the cursor: the chunks committed before
       // the kill (whole ones, at least one) were not applied again.
-      const done = jobDoneLines(restarted);
+      const done = jobDoneLines(restarted, demo.tenantId);
       expect(done).toHaveLength(1);
       const resumed = done[0]?.affected ?? 0;
       expect(resumed).toBeGreaterThan(0);
