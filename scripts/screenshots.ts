@@ -28,10 +28,18 @@ const USERS_LABELS = {
   nl: { active: 'Actieve gebruikers', guests: 'Gastgebruikers', deleted: 'Verwijderde gebruikers', search: 'Gebruikers zoeken', licensesTab: 'Licenties en apps', manage: 'Productlicenties beheren', replace: 'Bestaande producten vervangen', preview: 'Wijzigingen bekijken', deleteUser: 'Gebruiker verwijderen', cancel: 'Annuleren', close: 'Sluiten' },
 } as const;
 
+/** Office 365 E3, which the demo tenant owns; the seeded "Finance team" group holds it too. */
+const E3 = '6fd2c87f-b296-42f0-b197-1e91e994b900';
+const ADD_USER_LABELS = {
+  en: { open: 'Add a user', next: 'Next', cancel: 'Cancel', groupsTab: 'Groups' },
+  nl: { open: 'Een gebruiker toevoegen', next: 'Volgende', cancel: 'Annuleren', groupsTab: 'Groepen' },
+} as const;
+
 if (isWebBuildStale()) {
   await buildWeb();
 }
-const center = await startAdminCenter();
+// Webhook deliveries go to a closed port on this machine, so the Webhooks page shows attempts without reaching out.
+const center = await startAdminCenter({ ALLOT_WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', ALLOT_WEBHOOK_INTERVAL_SECONDS: '1' });
 try {
   mkdirSync(outDir, { recursive: true });
   const context = await newAdminContext(center);
@@ -50,6 +58,8 @@ try {
   await page.getByRole('heading', { name: 'Update your password' }).waitFor();
   await shot('en-change-password');
   await changeGeneratedPassword(page, center);
+  await shootDutchSignIn();
+  await seedSettingsData(page);
 
   for (const language of ['en', 'nl'] as const) {
     const labels = LABELS[language];
@@ -83,10 +93,89 @@ try {
     await page.getByRole('alertdialog').getByRole('button', { name: labels.cancel }).click();
     await shootBillingAndGroups(page, language, shot);
     await shootUsers(page, language, shot);
+    await shootReportsAndSettings(page, language, shot);
   }
   await context.close();
 } finally {
   await center.close();
+}
+
+/** The sign-in page as a Dutch browser sees it (a fresh profile: the language follows the browser until chosen). */
+async function shootDutchSignIn(): Promise<void> {
+  const dutch = await newAdminContext(center, 'nl-NL');
+  const signInPage = await dutch.newPage();
+  await signInPage.goto('/');
+  await signInPage.getByRole('heading', { name: 'Aanmelden' }).waitFor();
+  const file = path.join(outDir, 'nl-sign-in.png');
+  await signInPage.screenshot({ path: file });
+  console.log(`wrote ${path.relative(process.cwd(), file)}`);
+  await dutch.close();
+}
+
+/** What the Reports and Settings pages show: a webhook with failing deliveries, a litigation hold and a mailbox in its grace period. */
+async function seedSettingsData(page: Page): Promise<void> {
+  const { csrfToken } = (await (await page.request.get('/auth/session')).json()) as { csrfToken: string };
+  const send = async (method: 'POST' | 'DELETE', url: string, data?: unknown) => {
+    const response = await page.request.fetch(url, { method, headers: { 'x-csrf-token': csrfToken }, ...(data === undefined ? {} : { data }) });
+    if (!response.ok()) {
+      throw new Error(`${method} ${url}: ${response.status()} ${await response.text()}`);
+    }
+    return response.status() === 204 ? undefined : ((await response.json()) as unknown);
+  };
+  await send('POST', '/admin/webhooks', { url: 'http://127.0.0.1:9/allot-events', eventTypes: ['licenses.changed', 'seats.low'], description: 'License changes to the service desk' });
+  // Two direct holders of E3: one is put on litigation hold; both lose E3, which starts their mailbox's grace period (and is a license change the webhook sends).
+  const holders = (await (await page.request.get(`/admin/licenses/${E3}/users?$top=50`)).json()) as {
+    value: { id: string; license: { licenseAssignmentStates: { skuId: string; assignedByGroup: string | null }[] } }[];
+  };
+  const direct = holders.value.filter((holder) => holder.license.licenseAssignmentStates.some((state) => state.skuId === E3 && state.assignedByGroup === null));
+  const [held, other] = direct.map((holder) => holder.id);
+  await send('POST', '/admin/data/holds', { kind: 'litigationHold', userId: held, dataClasses: ['mailbox'], name: 'Contract dispute 2026-14' });
+  for (const userId of [held, other]) {
+    await send('POST', `/v1.0/users/${userId}/assignLicense`, { addLicenses: [], removeLicenses: [E3] });
+  }
+  const members = (await (await page.request.get("/v1.0/users?$filter=startswith(displayName,'E')&$select=id&$top=3")).json()) as { value: { id: string }[] };
+  const group = (await send('POST', '/v1.0/groups', {
+    displayName: 'Finance team',
+    mailNickname: 'financeteam',
+    mailEnabled: false,
+    securityEnabled: true,
+    'members@odata.bind': members.value.map((member) => `https://graph.microsoft.com/v1.0/directoryObjects/${member.id}`),
+  })) as { id: string };
+  await send('POST', `/v1.0/groups/${group.id}/assignLicense`, { addLicenses: [{ skuId: E3, disabledPlans: [] }], removeLicenses: [] });
+}
+
+/** Reports › Reclaim and Settings › Roles, Apps, Webhooks (a webhook's deliveries) and Data retention; the Add a user wizard and a product's Groups tab. */
+async function shootReportsAndSettings(page: Page, language: 'en' | 'nl', shot: (name: string) => Promise<void>): Promise<void> {
+  const visit = async (url: string, name: string, ready: (page: Page) => Promise<void>) => {
+    await page.goto(url);
+    await page.getByRole('main').getByRole('heading', { level: 1 }).waitFor();
+    await ready(page);
+    await shot(`${language}-${name}`);
+  };
+  await visit('/reports/reclaim', 'reclaim', (current) => current.getByRole('main').getByRole('table').first().waitFor());
+  await visit('/settings/roles', 'roles', (current) => current.getByRole('main').getByRole('table').first().waitFor());
+  await visit('/settings/apps', 'apps', (current) => current.getByRole('main').getByRole('table').first().waitFor());
+  await visit('/settings/webhooks', 'webhooks', (current) => current.getByRole('main').getByRole('table').first().waitFor());
+  await page.getByRole('main').getByRole('table').getByRole('button').first().click();
+  await page.getByRole('dialog').getByRole('table').first().waitFor();
+  await shot(`${language}-webhook-deliveries`);
+  await visit('/settings/data-retention', 'data-retention', (current) => current.getByRole('main').getByRole('table').first().waitFor());
+
+  await visit('/users/active', 'add-user', async (current) => {
+    await current.getByTestId('users-count').waitFor();
+    await current.getByRole('button', { name: ADD_USER_LABELS[language].open }).click();
+    const wizard = current.getByRole('dialog');
+    await wizard.getByRole('textbox').first().fill('Noor');
+    await wizard.getByRole('textbox').nth(1).fill('Visser');
+    await wizard.getByRole('button', { name: ADD_USER_LABELS[language].next }).click();
+    await wizard.getByRole('checkbox').first().waitFor();
+  });
+  await page.getByRole('dialog').getByRole('button', { name: ADD_USER_LABELS[language].cancel }).click();
+
+  await page.goto(`/billing/licenses/${E3}`);
+  await page.getByRole('tab', { name: ADD_USER_LABELS[language].groupsTab }).click();
+  await page.getByRole('main').getByRole('table').first().waitFor();
+  await shot(`${language}-product-groups`);
 }
 
 async function openLicenses(page: Page, label: string): Promise<void> {
