@@ -10,30 +10,33 @@
  *   ALLOT_BENCH_GROUP_ROUNDS     assign + remove rounds, each after a VACUUM (ANALYZE) (default 3)
  */
 import { fileURLToPath } from 'node:url';
-import { Kysely, PGliteDialect, PostgresDialect, sql, type LogEvent } from 'kysely';
+import { Kysely, PGliteDialect, PostgresDialect, type LogEvent } from 'kysely';
 import pg from 'pg';
 import { openDatabase } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { loadMicrosoftCatalogue } from '../src/db/microsoft-catalogue.loader.js';
-import { createBulkSeedRepository } from '../src/db/repositories/bulk-seed.repository.js';
 import type { Database } from '../src/db/schema.js';
 import { systemClock } from '../src/domain/clock.js';
-import type { RequestContext } from '../src/domain/context.js';
 import { randomIds } from '../src/domain/ids.js';
 import { INLINE_GROUP_LIMIT } from '../src/services/group-licensing.service.js';
-import { createServices, type Services } from '../src/services/index.js';
+import { createServices } from '../src/services/index.js';
 import { ensureAuditPartitions } from '../src/services/jobs/audit-partitions.js';
-import { LARGE_TENANT_SKUS } from '../src/services/large-tenant.js';
+import {
+  assignGroupLicense,
+  baselineDelete,
+  baselineInsert,
+  createBaselineTable,
+  type GroupFanOut,
+  removeGroupLicense,
+  settleGroupTables,
+  setUpGroup,
+  verifyGroup,
+} from './group-fanout.js';
 import { ENGINE, fmt, median, positiveInteger, printTable, provisionDatabase, report, seconds, timed, type Measurement } from './support.js';
 
 const MEMBERS = positiveInteger('ALLOT_BENCH_GROUP_MEMBERS', 100_000);
 const ROUNDS = positiveInteger('ALLOT_BENCH_GROUP_ROUNDS', 3);
-const E3 = LARGE_TENANT_SKUS.e3;
-const DOMAIN = 'groupbench.onmicrosoft.com';
-const CHUNK = 50_000;
 const resultsFile = fileURLToPath(new URL('./results/group-licensing.json', import.meta.url));
-
-const principal = { kind: 'system' as const, id: 'bench', displayName: 'Bench' };
 
 // ---------------------------------------------------------------------------------------------
 // Statement timings: every query the services run goes through Kysely's log hook, so a measured
@@ -121,88 +124,6 @@ function printSteps(title: string, totalMs: number, steps: readonly Step[]): voi
 
 // ---------------------------------------------------------------------------------------------
 
-interface Bench {
-  db: Kysely<Database>;
-  services: Services;
-  recorder: StatementRecorder;
-  context: RequestContext;
-  groupId: string;
-}
-
-async function setUp(db: Kysely<Database>, services: Services, recorder: StatementRecorder): Promise<Bench> {
-  const base = { principal, requestId: 'bench', clientAddress: null };
-  const tenant = await services.tenants.createTenant(base, { displayName: 'GroupBench', domain: DOMAIN, defaultUsageLocation: 'NL' });
-  const context: RequestContext = { ...base, tenantId: tenant.tenantId };
-  await services.subscriptions.recordSubscription(context, { skuId: E3, totalLicenses: Math.ceil((MEMBERS * 11) / 10) });
-  const bulk = createBulkSeedRepository(db, tenant.tenantId);
-  const groupId = randomIds();
-  const at = new Date(Date.UTC(2026, 0, 1));
-  await bulk.insertGroup({ groupId, displayName: `All ${fmt(MEMBERS)} members`, mailNickname: 'allmembers', at });
-  let created = 0;
-  for (let first = 1; first <= MEMBERS; first += CHUNK) {
-    created += await bulk.insertUnlicensedMembers({ groupId, first, last: Math.min(MEMBERS, first + CHUNK - 1), domain: DOMAIN, usageLocation: 'NL', at });
-  }
-  if (created !== MEMBERS) {
-    throw new Error(`created ${created} members, expected ${MEMBERS}`);
-  }
-  await bulk.analyze();
-  await bulk.analyzeGroups();
-  return { db, services, recorder, context, groupId };
-}
-
-/** A scratch table shaped like license_assignment (same columns and primary key, no other index or foreign key). */
-async function createBaselineTable(db: Kysely<Database>): Promise<void> {
-  await sql`CREATE TABLE bench_group_baseline (
-      tenant_id uuid NOT NULL, user_id uuid NOT NULL, sku_id uuid NOT NULL, source_id uuid NOT NULL,
-      disabled_plans uuid[] NOT NULL DEFAULT '{}', state text NOT NULL, error text,
-      assigned_at timestamptz NOT NULL, updated_at timestamptz NOT NULL,
-      PRIMARY KEY (tenant_id, user_id, sku_id, source_id))`.execute(db);
-}
-
-async function baselineInsert(bench: Bench): Promise<number> {
-  const { db, context, groupId } = bench;
-  const { result, ms } = await timed(() =>
-    sql`INSERT INTO bench_group_baseline (tenant_id, user_id, sku_id, source_id, disabled_plans, state, error, assigned_at, updated_at)
-        SELECT m.tenant_id, m.member_id, ${E3}::uuid, m.group_id, '{}', 'Active', NULL, now(), now()
-        FROM group_member m WHERE m.tenant_id = ${context.tenantId} AND m.group_id = ${groupId}`.execute(db),
-  );
-  if (Number(result.numAffectedRows) !== MEMBERS) {
-    throw new Error(`baseline inserted ${String(result.numAffectedRows)} rows, expected ${MEMBERS}`);
-  }
-  return ms;
-}
-
-async function baselineDelete(bench: Bench): Promise<number> {
-  const { db, context, groupId } = bench;
-  const { result, ms } = await timed(() => sql`DELETE FROM bench_group_baseline WHERE tenant_id = ${context.tenantId} AND source_id = ${groupId}`.execute(db));
-  if (Number(result.numAffectedRows) !== MEMBERS) {
-    throw new Error(`baseline deleted ${String(result.numAffectedRows)} rows, expected ${MEMBERS}`);
-  }
-  return ms;
-}
-
-/** The group's rows and seats and the counters, as they must be after an assignment (`licensed`) or a removal. */
-async function verify(bench: Bench, licensed: boolean): Promise<void> {
-  const { db, context, groupId, services } = bench;
-  const rows = await sql<{ state: string; count: number }>`
-    SELECT state, count(*)::int AS count FROM license_assignment
-    WHERE tenant_id = ${context.tenantId} AND source_id = ${groupId} GROUP BY state`.execute(db);
-  const seats = await sql<{ count: number }>`SELECT count(*)::int AS count FROM user_license WHERE tenant_id = ${context.tenantId} AND sku_id = ${E3}`.execute(db);
-  const active = rows.rows.find((row) => row.state === 'Active')?.count ?? 0;
-  const other = rows.rows.filter((row) => row.state !== 'Active').reduce((sum, row) => sum + row.count, 0);
-  const seatCount = seats.rows[0]?.count ?? 0;
-  const expected = licensed ? MEMBERS : 0;
-  const { mismatches } = await services.subscriptions.verifyCounters(context);
-  if (active !== expected || other !== 0 || seatCount !== expected || mismatches.length > 0) {
-    throw new Error(
-      `after ${licensed ? 'assigning' : 'removing'}: ${active} Active rows and ${other} others of the group, ${seatCount} E3 seats (expected ${expected}); counter mismatches: ${mismatches.join('; ') || 'none'}`,
-    );
-  }
-}
-
-const settle = (db: Kysely<Database>) =>
-  timed(() => sql`VACUUM (ANALYZE) directory_user, license_assignment, user_license, assignment_history, subscription, sku_seat, group_member, group_license, bench_group_baseline`.execute(db));
-
 interface Round {
   assignMs: number;
   removeMs: number;
@@ -212,20 +133,13 @@ interface Round {
   removeSteps: Step[];
 }
 
-async function round(bench: Bench): Promise<Round> {
-  const { services, context, groupId, recorder } = bench;
+async function round(bench: GroupFanOut, recorder: StatementRecorder): Promise<Round> {
   const insertMs = await baselineInsert(bench);
-  const assigned = await recorder.record(() => services.groupLicensing.assignLicense(context, groupId, { add: [{ skuId: E3, disabledPlans: [] }], remove: [] }));
-  if (assigned.result.processed !== MEMBERS || assigned.result.succeeded !== MEMBERS) {
-    throw new Error(`assignLicense processed ${assigned.result.processed} and licensed ${assigned.result.succeeded} of ${MEMBERS} members${assigned.result.queued ? ' (queued for the job runner)' : ''}`);
-  }
-  await verify(bench, true);
+  const assigned = await recorder.record(() => assignGroupLicense(bench));
+  await verifyGroup(bench, true);
   const deleteMs = await baselineDelete(bench);
-  const removed = await recorder.record(() => services.groupLicensing.assignLicense(context, groupId, { add: [], remove: [E3] }));
-  if (removed.result.queued) {
-    throw new Error('removing the license was queued for the job runner instead of applied');
-  }
-  await verify(bench, false);
+  const removed = await recorder.record(() => removeGroupLicense(bench));
+  await verifyGroup(bench, false);
   return { assignMs: assigned.ms, removeMs: removed.ms, insertMs, deleteMs, assignSteps: assigned.steps, removeSteps: removed.steps };
 }
 
@@ -274,15 +188,15 @@ async function main(): Promise<void> {
     }
     const services = createServices({ db, clock: systemClock, ids: randomIds, microsoftCatalogue: loadMicrosoftCatalogue(), groupInlineLimit: Math.max(MEMBERS, inlineLimit) });
 
-    const setup = await timed(() => setUp(db as Kysely<Database>, services, recorder));
+    const setup = await timed(() => setUpGroup(db as Kysely<Database>, services, MEMBERS));
     const bench = setup.result;
     console.log(`Set up: tenant, E3 subscription of ${fmt(Math.ceil((MEMBERS * 11) / 10))}, ${fmt(MEMBERS)} unlicensed users as members of one group, ANALYZE: ${seconds(setup.ms)}`);
     await createBaselineTable(db);
 
     const rounds: Round[] = [];
     for (let index = 0; index < ROUNDS; index += 1) {
-      const settled = await settle(db);
-      const result = await round(bench);
+      const settled = await settleGroupTables(db);
+      const result = await round(bench, recorder);
       rounds.push(result);
       console.log(
         `Round ${index + 1}: assign ${fmt(result.assignMs)} ms (INSERT … SELECT ${fmt(result.insertMs)} ms), ` +
@@ -302,6 +216,7 @@ async function main(): Promise<void> {
         unit: 'ms',
         baseline: median(rounds.map((r) => r.insertMs)),
         baselineLabel: `INSERT … SELECT of ${fmt(MEMBERS)} rows from group_member into a table shaped like license_assignment (primary key only), ms`,
+        goal: { of: 'ratio', op: '<=', target: 3 },
         notes: `${common}; rounds ${list(rounds.map((r) => r.assignMs))} ms, baseline ${list(rounds.map((r) => r.insertMs))} ms`,
       },
       {

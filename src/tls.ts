@@ -1,7 +1,6 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
-import { generate } from 'selfsigned';
 
 /** Names every local certificate covers: what a browser, curl or a script on this machine uses. */
 const LOCAL_NAMES = ['localhost', '127.0.0.1', '::1'];
@@ -33,6 +32,8 @@ export async function generateSelfSignedCertificate(options: { outDir: string; h
   const notBefore = options.now ?? new Date();
   const notAfter = new Date(notBefore.getTime() + (options.days ?? 365) * 24 * 3600_000);
   const commonName = options.hosts?.[0]?.trim() || 'localhost';
+  // Loaded on use: its certificate libraries (some 200 modules) would slow every server start.
+  const { generate } = await import('selfsigned');
   const pems = await generate([{ name: 'commonName', value: commonName }], {
     keyType: 'rsa',
     keySize: 2048,
