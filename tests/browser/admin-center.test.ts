@@ -1,7 +1,6 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { changeGeneratedPassword, newAdminContext, signIn, startAdminCenter, type AdminCenter } from '../support/admin-center.js';
-import { collectPageErrors, seriousAxeViolations } from '../support/browser.js';
+import { adminNav, apiGet, changeGeneratedPassword, expectAccessible, openAdminPage, signIn, startAdminCenter, type AdminCenter } from '../support/admin-center.js';
 
 /**
  * The admin center in Debian's Chromium against a real Allot server on a fresh data directory
@@ -32,24 +31,14 @@ interface Product {
   total: number;
 }
 
-/** Reads the API with the page's session cookie (what the app itself would see). */
-async function api<T>(path: string): Promise<T> {
-  const response = await page.request.get(path, { headers: { ConsistencyLevel: 'eventual' } });
-  expect(response.status(), await response.text()).toBe(200);
-  return (await response.json()) as T;
-}
 const product = async (displayName: string): Promise<Product> => {
-  const found = (await api<{ value: Product[] }>('/admin/licenses')).value.find((candidate) => candidate.displayName === displayName);
+  const found = (await apiGet<{ value: Product[] }>(page, '/admin/licenses')).value.find((candidate) => candidate.displayName === displayName);
   expect(found, displayName).toBeDefined();
   return found as Product;
 };
 
-async function expectAccessible(what: string): Promise<void> {
-  expect(await seriousAxeViolations(page), what).toEqual([]);
-}
-
 async function openProduct(displayName: string): Promise<void> {
-  await page.getByRole('navigation', { name: 'Admin center navigation' }).getByRole('link', { name: 'Licenses' }).click();
+  await adminNav(page).getByRole('link', { name: 'Licenses' }).click();
   await page.getByRole('link', { name: displayName }).click();
   await page.getByRole('heading', { name: displayName, level: 1 }).waitFor();
 }
@@ -63,10 +52,7 @@ async function pickUser(displayName: string): Promise<void> {
 
 beforeAll(async () => {
   center = await startAdminCenter();
-  context = await newAdminContext(center);
-  context.setDefaultTimeout(10_000);
-  page = await context.newPage();
-  pageErrors = collectPageErrors(page);
+  ({ context, page, errors: pageErrors } = await openAdminPage(center));
 });
 
 afterAll(async () => {
@@ -78,35 +64,35 @@ describe('admin center in the browser', () => {
   it('signs in with the generated password, which must be changed first', async () => {
     await page.goto('/');
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
-    await expectAccessible('sign-in page');
+    await expectAccessible(page, 'sign-in page');
     await signIn(page, center, center.credentials.admin.password);
     await page.getByRole('heading', { name: 'Update your password' }).waitFor();
-    await expectAccessible('password change');
+    await expectAccessible(page, 'password change');
     await changeGeneratedPassword(page, center);
     await expect.poll(() => page.getByRole('banner').textContent()).toContain('Contoso');
     await expect.poll(() => page.getByRole('banner').textContent()).toContain('MOD Administrator');
     await page.getByRole('heading', { name: 'Seat usage per product' }).waitFor();
-    await expectAccessible('home');
+    await expectAccessible(page, 'home');
   });
 
   it('lists products with assigned, available and total licenses', async () => {
-    await page.getByRole('navigation', { name: 'Admin center navigation' }).getByRole('link', { name: 'Licenses' }).click();
+    await adminNav(page).getByRole('link', { name: 'Licenses' }).click();
     const fleet = await product(FLEET_PREMIUM);
     const row = page.getByRole('row').filter({ has: page.getByRole('link', { name: FLEET_PREMIUM }) });
     await expect.poll(() => row.locator('[data-column=assigned]').textContent()).toBe(String(fleet.assigned));
     await expect.poll(() => row.locator('[data-column=available]').textContent()).toBe(String(fleet.available));
     await expect.poll(() => row.locator('[data-column=total]').textContent()).toBe(String(fleet.total));
-    await expectAccessible('licenses');
+    await expectAccessible(page, 'licenses');
   });
 
   it('assigns a product to 3 users with one service off, and the counts change; then unassigns them', async () => {
     const before = await product(FLEET_PREMIUM);
-    const services = (await api<{ value: { servicePlanId: string; friendlyName: string }[] }>(`/admin/licenses/${before.skuId}/services`)).value;
+    const services = (await apiGet<{ value: { servicePlanId: string; friendlyName: string }[] }>(page, `/admin/licenses/${before.skuId}/services`)).value;
     const analytics = services.find((service) => service.friendlyName === 'Fleet analytics');
     expect(analytics).toBeDefined();
     const fleetStandard = (await product('Contoso Fleet Standard')).skuId;
     // Members with a usage location who hold neither Fleet product (Standard and Premium exclude each other).
-    const candidates = (await api<{ value: GraphUser[] }>('/v1.0/users?$top=100&$select=id,displayName,usageLocation,userType,assignedLicenses')).value.filter(
+    const candidates = (await apiGet<{ value: GraphUser[] }>(page, '/v1.0/users?$top=100&$select=id,displayName,usageLocation,userType,assignedLicenses')).value.filter(
       (user) => user.userType === 'Member' && user.usageLocation !== null && user.displayName !== 'MOD Administrator' && !user.assignedLicenses.some((license) => [before.skuId, fleetStandard].includes(license.skuId)),
     );
     const chosen = candidates.slice(0, 3);
@@ -121,7 +107,7 @@ describe('admin center in the browser', () => {
     }
     await page.getByRole('switch', { name: 'Fleet analytics' }).click();
     expect(await page.getByRole('switch', { name: 'Fleet analytics' }).isChecked()).toBe(false);
-    await expectAccessible('assign licenses panel');
+    await expectAccessible(page, 'assign licenses panel');
     await page.getByRole('button', { name: 'Assign', exact: true }).click();
 
     await page.getByRole('status').getByText('Licenses assigned to 3 users.').waitFor();
@@ -130,9 +116,9 @@ describe('admin center in the browser', () => {
     for (const user of chosen) {
       await page.getByRole('row', { name: new RegExp(user.displayName) }).waitFor();
     }
-    const licensed = (await api<{ value: GraphUser[] }>('/v1.0/users?$top=100&$select=id,assignedLicenses')).value.filter((user) => chosen.some((one) => one.id === user.id));
+    const licensed = (await apiGet<{ value: GraphUser[] }>(page, '/v1.0/users?$top=100&$select=id,assignedLicenses')).value.filter((user) => chosen.some((one) => one.id === user.id));
     expect(licensed.map((user) => user.assignedLicenses.find((license) => license.skuId === before.skuId)?.disabledPlans)).toEqual([[analytics?.servicePlanId], [analytics?.servicePlanId], [analytics?.servicePlanId]]);
-    await expectAccessible('product page after assigning');
+    await expectAccessible(page, 'product page after assigning');
 
     // Unassign: select the three, confirm.
     for (const user of chosen) {
@@ -141,7 +127,7 @@ describe('admin center in the browser', () => {
     await page.getByRole('button', { name: 'Unassign licenses' }).click();
     const confirmation = page.getByRole('alertdialog', { name: 'Unassign licenses?' });
     await confirmation.getByText(`3 users will lose ${FLEET_PREMIUM}`).waitFor();
-    await expectAccessible('unassign confirmation');
+    await expectAccessible(page, 'unassign confirmation');
     await confirmation.getByRole('button', { name: 'Unassign' }).click();
     await page.getByRole('status').getByText('Licenses unassigned from 3 users.').waitFor();
     await page.getByTestId('product-available').getByText(`${before.available} of ${before.total} licenses available`).waitFor();
@@ -151,8 +137,8 @@ describe('admin center in the browser', () => {
   it("shows the API's explanation when a product has too few licenses, with the way to buy more", async () => {
     const powerBi = await product(POWER_BI_PRO);
     expect(powerBi.available).toBe(0);
-    const holders = new Set((await api<{ value: { id: string }[] }>(`/admin/licenses/${powerBi.skuId}/users`)).value.map((user) => user.id));
-    const someone = (await api<{ value: GraphUser[] }>('/v1.0/users?$top=100&$select=id,displayName,usageLocation,userType,assignedLicenses')).value.find(
+    const holders = new Set((await apiGet<{ value: { id: string }[] }>(page, `/admin/licenses/${powerBi.skuId}/users`)).value.map((user) => user.id));
+    const someone = (await apiGet<{ value: GraphUser[] }>(page, '/v1.0/users?$top=100&$select=id,displayName,usageLocation,userType,assignedLicenses')).value.find(
       (user) => user.userType === 'Member' && user.usageLocation !== null && !holders.has(user.id),
     );
     await openProduct(POWER_BI_PRO);
@@ -170,7 +156,7 @@ describe('admin center in the browser', () => {
   it('explains a conflict between two products and how to fix it, and changes nothing', async () => {
     const premium = await product(FLEET_PREMIUM);
     const standard = await product('Contoso Fleet Standard');
-    const holder = (await api<{ value: GraphUser[] }>('/v1.0/users?$top=100&$select=id,displayName,usageLocation,userType,assignedLicenses')).value.find(
+    const holder = (await apiGet<{ value: GraphUser[] }>(page, '/v1.0/users?$top=100&$select=id,displayName,usageLocation,userType,assignedLicenses')).value.find(
       (user) => user.userType === 'Member' && user.assignedLicenses.some((license) => license.skuId === standard.skuId) && !user.assignedLicenses.some((license) => license.skuId === premium.skuId),
     );
     expect(holder).toBeDefined();
@@ -185,7 +171,7 @@ describe('admin center in the browser', () => {
         "You can't assign licenses that contain these conflicting services: Fleet tracking (Standard) (FLEET_STANDARD) in Contoso Fleet Standard and Fleet tracking (Premium) (FLEET_PREMIUM) in Contoso Fleet Premium. Turn one of the two services off, or remove one of the licenses.",
       )
       .waitFor();
-    await expectAccessible('conflict explained');
+    await expectAccessible(page, 'conflict explained');
     await page.getByRole('button', { name: 'Cancel' }).click();
     expect((await product(FLEET_PREMIUM)).assigned).toBe(premium.assigned);
   });
@@ -201,7 +187,7 @@ describe('admin center in the browser', () => {
     await page.getByRole('button', { name: 'Licenties toewijzen' }).waitFor();
     await page.getByRole('button', { name: 'Toewijzing opheffen' }).waitFor();
     expect(await page.locator('html').getAttribute('lang')).toBe('nl');
-    await expectAccessible('product page in Dutch');
+    await expectAccessible(page, 'product page in Dutch');
 
     await page.reload();
     await page.getByRole('button', { name: 'Licenties toewijzen' }).waitFor();

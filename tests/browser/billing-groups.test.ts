@@ -1,7 +1,6 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { changeGeneratedPassword, newAdminContext, signIn, startAdminCenter, type AdminCenter } from '../support/admin-center.js';
-import { collectPageErrors, seriousAxeViolations } from '../support/browser.js';
+import { adminNav, apiGet, expectAccessible, openAdminPage, signInFirstTime, startAdminCenter, type AdminCenter } from '../support/admin-center.js';
 
 /**
  * Home, Billing › Your products, Groups and the Audit log in Debian's Chromium against a real
@@ -37,16 +36,6 @@ interface GraphUser {
   assignedLicenses: { skuId: string }[];
 }
 
-async function api<T>(path: string): Promise<T> {
-  const response = await page.request.get(path, { headers: { ConsistencyLevel: 'eventual' } });
-  expect(response.status(), await response.text()).toBe(200);
-  return (await response.json()) as T;
-}
-
-async function expectAccessible(what: string): Promise<void> {
-  expect(await seriousAxeViolations(page), what).toEqual([]);
-}
-
 async function addMember(displayName: string): Promise<void> {
   const picker = page.getByRole('combobox', { name: 'Add a member' });
   await picker.click();
@@ -55,22 +44,17 @@ async function addMember(displayName: string): Promise<void> {
   await page.getByRole('status').getByText(`${displayName} is now a member.`).waitFor();
 }
 
-const nav = () => page.getByRole('navigation', { name: 'Admin center navigation' });
 /** The id of the group the flows create, by its name. */
 const groupId = async (): Promise<string> => {
-  const found = (await api<{ value: { id: string }[] }>(`/v1.0/groups?$filter=displayName eq '${GROUP_NAME}'&$select=id`)).value[0];
+  const found = (await apiGet<{ value: { id: string }[] }>(page, `/v1.0/groups?$filter=displayName eq '${GROUP_NAME}'&$select=id`)).value[0];
   expect(found).toBeDefined();
   return (found as { id: string }).id;
 };
 
 beforeAll(async () => {
   center = await startAdminCenter();
-  context = await newAdminContext(center);
-  context.setDefaultTimeout(10_000);
-  page = await context.newPage();
-  pageErrors = collectPageErrors(page);
-  await signIn(page, center, center.credentials.admin.password);
-  await changeGeneratedPassword(page, center);
+  ({ context, page, errors: pageErrors } = await openAdminPage(center));
+  await signInFirstTime(page, center);
 });
 
 afterAll(async () => {
@@ -80,9 +64,9 @@ afterAll(async () => {
 
 describe('Home, Your products, Groups and Audit log in the browser', () => {
   it('Home shows seat usage per product as a chart and what needs attention', async () => {
-    await nav().getByRole('link', { name: 'Home' }).click();
+    await adminNav(page).getByRole('link', { name: 'Home' }).click();
     await page.getByRole('heading', { name: 'Home', level: 1 }).waitFor();
-    const overview = await api<{ products: { displayName: string; assigned: number; total: number }[]; needsAttention: { kind: string; displayName: string }[] }>('/admin/overview');
+    const overview = await apiGet<{ products: { displayName: string; assigned: number; total: number }[]; needsAttention: { kind: string; displayName: string }[] }>(page, '/admin/overview');
     const chart = page.getByRole('list', { name: 'Seat usage per product' });
     await chart.waitFor();
     expect(await chart.getByRole('listitem').count()).toBe(overview.products.length);
@@ -98,7 +82,7 @@ describe('Home, Your products, Groups and Audit log in the browser', () => {
     for (const kind of kinds) {
       await attention.locator(`[data-kind=${kind}]`).first().waitFor();
     }
-    await expectAccessible('home');
+    await expectAccessible(page, 'home');
     const lowSeats = overview.needsAttention.find((item) => item.kind === 'lowSeats' || item.kind === 'nearlyFull');
     expect(lowSeats).toBeDefined();
     await attention.locator(`[data-kind=${lowSeats?.kind}]`).first().getByRole('link', { name: /^View product: / }).click();
@@ -106,13 +90,13 @@ describe('Home, Your products, Groups and Audit log in the browser', () => {
   });
 
   it('Your products shows the demo trial and the self-service Power BI purchase; a take-over without seats is refused with its message', async () => {
-    const subscriptions = (await api<{ value: Subscription[] }>('/admin/subscriptions')).value;
+    const subscriptions = (await apiGet<{ value: Subscription[] }>(page, '/admin/subscriptions')).value;
     const trial = subscriptions.find((subscription) => subscription.isTrial);
     const powerBi = subscriptions.find((subscription) => subscription.channel === 'selfService' && subscription.displayName === 'Power BI Pro');
     expect(trial).toBeDefined();
     expect(powerBi).toBeDefined();
 
-    await nav().getByRole('link', { name: 'Your products' }).click();
+    await adminNav(page).getByRole('link', { name: 'Your products' }).click();
     await page.getByRole('heading', { name: 'Your products', level: 1 }).waitFor();
     const trialRow = page.locator(`tr[data-subscription="${trial?.id}"]`);
     await trialRow.getByText('Trial', { exact: true }).waitFor();
@@ -121,25 +105,25 @@ describe('Home, Your products, Groups and Audit log in the browser', () => {
     await powerBiRow.getByText('Self-service', { exact: true }).waitFor();
     await powerBiRow.getByText('Active', { exact: true }).waitFor();
     expect(await powerBiRow.locator('[data-column=assigned]').textContent()).toBe(String(powerBi?.consumedUnits));
-    await expectAccessible('your products');
+    await expectAccessible(page, 'your products');
 
     await powerBiRow.getByRole('button', { name: 'Details of Power BI Pro' }).click();
     const drawer = page.getByRole('dialog', { name: 'Power BI Pro' });
     await drawer.getByRole('heading', { name: 'Self-service purchase' }).waitFor();
     await expect.poll(() => drawer.getByRole('table', { name: 'Users of this purchase' }).getByRole('row').count()).toBe((powerBi?.consumedUnits ?? 0) + 1);
-    await expectAccessible('self-service purchase details');
+    await expectAccessible(page, 'self-service purchase details');
     await drawer.getByRole('button', { name: 'Take over: move users' }).click();
     const alert = drawer.getByRole('alert');
     await alert.getByText(new RegExp(`Not enough free Power BI Pro licenses: ${powerBi?.consumedUnits} users need one and 0 are free, so ${powerBi?.consumedUnits} more are needed\\.`)).waitFor();
     await alert.getByText(`Add ${powerBi?.consumedUnits} licenses to a subscription of Power BI Pro (or unassign some), then try again.`).waitFor();
-    const after = (await api<{ value: Subscription[] }>('/admin/subscriptions')).value.find((subscription) => subscription.id === powerBi?.id);
+    const after = (await apiGet<{ value: Subscription[] }>(page, '/admin/subscriptions')).value.find((subscription) => subscription.id === powerBi?.id);
     expect(after?.channel).toBe('selfService');
     expect(after?.consumedUnits).toBe(powerBi?.consumedUnits);
     await drawer.getByRole('button', { name: 'Close' }).click();
   });
 
   it('refuses removing licenses below what is assigned, with the API message', async () => {
-    const subscriptions = (await api<{ value: Subscription[] }>('/admin/subscriptions')).value;
+    const subscriptions = (await apiGet<{ value: Subscription[] }>(page, '/admin/subscriptions')).value;
     const full = subscriptions.find((subscription) => subscription.channel === 'admin' && !subscription.isTrial && subscription.consumedUnits > 0);
     expect(full).toBeDefined();
     await page.locator(`tr[data-subscription="${full?.id}"]`).getByRole('button', { name: `Details of ${full?.displayName}` }).click();
@@ -149,18 +133,18 @@ describe('Home, Your products, Groups and Audit log in the browser', () => {
     const refusal = drawer.getByRole('alert');
     await refusal.getByText(`Cannot remove ${full?.totalLicenses} licenses: ${full?.consumedUnits} of this subscription's ${full?.totalLicenses} licenses are assigned.`).waitFor();
     await refusal.getByText(new RegExp(`^Unassign ${full?.consumedUnits} ${full?.displayName} licenses? first`)).waitFor();
-    const after = (await api<{ value: Subscription[] }>('/admin/subscriptions')).value.find((subscription) => subscription.id === full?.id);
+    const after = (await apiGet<{ value: Subscription[] }>(page, '/admin/subscriptions')).value.find((subscription) => subscription.id === full?.id);
     expect(after?.totalLicenses).toBe(full?.totalLicenses);
     await drawer.getByTestId('cancellation-window').getByText(/cancellation window/).waitFor();
     await drawer.getByRole('button', { name: 'Close' }).click();
   });
 
   it("creates a group, licenses it, and a member's inherited license shows on the product page", async () => {
-    const products = (await api<{ value: Product[] }>('/admin/licenses')).value;
+    const products = (await apiGet<{ value: Product[] }>(page, '/admin/licenses')).value;
     const product = products.find((candidate) => candidate.displayName === 'Contoso Fleet Standard');
     const premium = products.find((candidate) => candidate.displayName === 'Contoso Fleet Premium');
     expect(product?.available).toBeGreaterThan(0);
-    const users = (await api<{ value: GraphUser[] }>('/v1.0/users?$top=100&$select=id,displayName,usageLocation,userType,assignedLicenses')).value;
+    const users = (await apiGet<{ value: GraphUser[] }>(page, '/v1.0/users?$top=100&$select=id,displayName,usageLocation,userType,assignedLicenses')).value;
     // Fleet Premium and Fleet Standard exclude each other: a holder of Premium lands in error.
     const conflicted = users.find((user) => user.userType === 'Member' && user.assignedLicenses.some((license) => license.skuId === premium?.skuId));
     expect(conflicted).toBeDefined();
@@ -169,22 +153,22 @@ describe('Home, Your products, Groups and Audit log in the browser', () => {
     );
     expect(member).toBeDefined();
 
-    await nav().getByRole('link', { name: 'Groups' }).click();
+    await adminNav(page).getByRole('link', { name: 'Groups' }).click();
     await page.getByRole('heading', { name: 'Groups', level: 1 }).waitFor();
-    await expectAccessible('groups');
+    await expectAccessible(page, 'groups');
     await page.getByRole('button', { name: 'Add a group' }).click();
     const create = page.getByRole('dialog', { name: 'Add a group' });
     await create.getByRole('textbox', { name: 'Name' }).fill(GROUP_NAME);
     await create.getByRole('radio', { name: /^Dynamic/ }).click();
     await create.getByRole('textbox', { name: 'Membership rule' }).waitFor();
-    await expectAccessible('add a group');
+    await expectAccessible(page, 'add a group');
     await create.getByRole('radio', { name: /^Assigned/ }).click();
     await create.getByRole('button', { name: 'Create group' }).click();
     await page.getByRole('heading', { name: GROUP_NAME, level: 1 }).waitFor();
 
     await addMember(member?.displayName ?? '');
     await page.getByRole('table', { name: `Members of ${GROUP_NAME}` }).getByRole('row', { name: new RegExp(member?.displayName ?? '') }).waitFor();
-    await expectAccessible('group members');
+    await expectAccessible(page, 'group members');
 
     await page.getByRole('tab', { name: 'Licenses' }).click();
     await page.getByText("Licenses apply to the group's direct members only").first().waitFor();
@@ -192,7 +176,7 @@ describe('Home, Your products, Groups and Audit log in the browser', () => {
     const assign = page.getByRole('dialog', { name: `Assign licenses to ${GROUP_NAME}` });
     await assign.getByRole('radio', { name: new RegExp(`^${product?.displayName} \\(`) }).click();
     await assign.getByRole('switch').first().waitFor();
-    await expectAccessible('assign licenses to a group');
+    await expectAccessible(page, 'assign licenses to a group');
     await assign.getByRole('button', { name: 'Assign', exact: true }).click();
     await page.getByRole('status').getByText(`${product?.displayName} is assigned to the group; its members inherit it.`).waitFor();
     await page.getByRole('table', { name: `Licenses of ${GROUP_NAME}` }).getByRole('link', { name: product?.displayName ?? '' }).waitFor();
@@ -202,8 +186,8 @@ describe('Home, Your products, Groups and Audit log in the browser', () => {
     await waitlist.click();
     await page.getByRole('status').getByText(`Waitlist on for ${product?.displayName}`, { exact: false }).waitFor();
     await expect.poll(() => waitlist.isChecked()).toBe(true);
-    expect((await api<{ value: { waitlist: boolean }[] }>(`/admin/groups/${await groupId()}/licenses`)).value).toMatchObject([{ waitlist: true }]);
-    await expectAccessible('group licenses');
+    expect((await apiGet<{ value: { waitlist: boolean }[] }>(page, `/admin/groups/${await groupId()}/licenses`)).value).toMatchObject([{ waitlist: true }]);
+    await expectAccessible(page, 'group licenses');
 
     await page.getByRole('tab', { name: 'License errors' }).click();
     await page.getByText('No member of this group has a license error.').waitFor();
@@ -217,7 +201,7 @@ describe('Home, Your products, Groups and Audit log in the browser', () => {
       .waitFor();
     await page.getByRole('button', { name: 'Reprocess' }).click();
     await page.getByRole('status').getByText('Reprocessed 2 members: 1 succeeded, 1 failed.').waitFor();
-    await expectAccessible('group license errors');
+    await expectAccessible(page, 'group license errors');
 
     await page.getByRole('tab', { name: 'Licenses' }).click();
     await page.getByRole('table', { name: `Licenses of ${GROUP_NAME}` }).getByRole('link', { name: product?.displayName ?? '' }).click();
@@ -229,13 +213,13 @@ describe('Home, Your products, Groups and Audit log in the browser', () => {
     await page.getByRole('tab', { name: 'Groups' }).click();
     const groupRow = page.getByRole('table', { name: `Groups with ${product?.displayName}` }).getByRole('row', { name: new RegExp(GROUP_NAME) });
     await groupRow.getByText('Has members in error').waitFor();
-    await expectAccessible('product groups tab');
+    await expectAccessible(page, 'product groups tab');
     await groupRow.getByRole('button', { name: 'Remove license' }).click();
     const confirmation = page.getByRole('alertdialog', { name: `Remove ${product?.displayName} from this group?` });
-    await expectAccessible('remove a group license');
+    await expectAccessible(page, 'remove a group license');
     await confirmation.getByRole('button', { name: 'Cancel' }).click();
     await confirmation.waitFor({ state: 'detached' });
-    expect((await api<{ value: unknown[] }>(`/admin/groups/${await groupId()}/licenses`)).value).toHaveLength(1);
+    expect((await apiGet<{ value: unknown[] }>(page, `/admin/groups/${await groupId()}/licenses`)).value).toHaveLength(1);
 
     // Assign it back to the group from here: the drawer finds groups by name.
     await groupRow.getByRole('button', { name: 'Remove license' }).click();
@@ -247,19 +231,19 @@ describe('Home, Your products, Groups and Audit log in the browser', () => {
     await toGroup.getByRole('combobox', { name: 'Group' }).pressSequentially(GROUP_NAME.slice(0, 7));
     await page.getByRole('option', { name: GROUP_NAME }).click();
     await toGroup.getByRole('switch').first().waitFor();
-    await expectAccessible('assign a product to a group');
+    await expectAccessible(page, 'assign a product to a group');
     await toGroup.getByRole('button', { name: 'Assign', exact: true }).click();
     await page.getByRole('status').getByText(`${product?.displayName} assigned to ${GROUP_NAME}.`).waitFor();
     await groupRow.waitFor();
   });
 
   it('creates a dynamic group and previews who a changed rule adds and removes before saving it', async () => {
-    const users = (await api<{ value: (GraphUser & { department: string | null })[] }>('/v1.0/users?$top=100&$select=id,displayName,userType,department')).value;
+    const users = (await apiGet<{ value: (GraphUser & { department: string | null })[] }>(page, '/v1.0/users?$top=100&$select=id,displayName,userType,department')).value;
     const operations = users.filter((user) => user.department === 'Operations').length;
     const sales = users.filter((user) => user.department === 'Sales').length;
     expect(operations).toBeGreaterThan(0);
     expect(sales).toBeGreaterThan(0);
-    await nav().getByRole('link', { name: 'Groups' }).click();
+    await adminNav(page).getByRole('link', { name: 'Groups' }).click();
     await page.getByRole('button', { name: 'Add a group' }).click();
     const create = page.getByRole('dialog', { name: 'Add a group' });
     await create.getByRole('textbox', { name: 'Name' }).fill('Browser Operations');
@@ -270,7 +254,7 @@ describe('Home, Your products, Groups and Audit log in the browser', () => {
     await create.getByRole('status').getByText(`This rule matches ${operations} users today; they become members when you create the group.`).waitFor();
     const expectedNames = users.filter((user) => user.department === 'Operations').map((user) => user.displayName).sort((a, b) => a.localeCompare(b)).slice(0, 15);
     expect(await create.getByRole('list', { name: 'Users who match' }).getByRole('listitem').allTextContents()).toEqual(expectedNames);
-    await expectAccessible('new group rule preview');
+    await expectAccessible(page, 'new group rule preview');
     await create.getByRole('button', { name: 'Create group' }).click();
     await page.getByRole('heading', { name: 'Browser Operations', level: 1 }).waitFor();
     await expect.poll(() => page.getByRole('table', { name: 'Members of Browser Operations' }).getByRole('row').count()).toBe(operations + 1);
@@ -280,7 +264,7 @@ describe('Home, Your products, Groups and Audit log in the browser', () => {
     await page.getByRole('button', { name: 'Preview members' }).click();
     await page.getByRole('status').getByText(`With this rule ${sales} users would join and ${operations} would leave.`).waitFor();
     await expect.poll(() => page.getByRole('button', { name: 'Save rule' }).isEnabled()).toBe(true);
-    await expectAccessible('membership rule preview');
+    await expectAccessible(page, 'membership rule preview');
     await page.getByRole('button', { name: 'Save rule' }).click();
     await page.getByRole('status').getByText('The membership rule is saved and applied.').waitFor();
     await page.getByRole('tab', { name: 'Members', exact: true }).click();
@@ -288,10 +272,10 @@ describe('Home, Your products, Groups and Audit log in the browser', () => {
   });
 
   it('the audit log shows the group license change with its changed properties', async () => {
-    await nav().getByRole('link', { name: 'Audit log' }).click();
+    await adminNav(page).getByRole('link', { name: 'Audit log' }).click();
     await page.getByRole('heading', { name: 'Audit log', level: 1 }).waitFor();
     await page.getByRole('table', { name: 'Audit log entries' }).waitFor();
-    await expectAccessible('audit log');
+    await expectAccessible(page, 'audit log');
     await page.getByRole('textbox', { name: 'Activity' }).fill('Set group license');
     await page.getByRole('button', { name: 'Apply filters' }).click();
     // Assigned, waitlist turned on, removed and assigned again from the product's Groups tab: four entries, newest first.
@@ -302,7 +286,7 @@ describe('Home, Your products, Groups and Audit log in the browser', () => {
     const details = page.getByRole('dialog', { name: 'Set group license' });
     await details.getByRole('table', { name: 'Modified properties' }).waitFor();
     await expect.poll(() => details.getByRole('table', { name: 'Modified properties' }).getByRole('row').count()).toBeGreaterThan(1);
-    await expectAccessible('audit entry details');
+    await expectAccessible(page, 'audit entry details');
     await details.getByRole('button', { name: 'Only this target' }).click();
     await page.getByRole('button', { name: `Add group on ${GROUP_NAME}: details` }).waitFor();
   });
@@ -313,7 +297,7 @@ describe('Home, Your products, Groups and Audit log in the browser', () => {
     await page.goto('/billing/products');
     await page.getByRole('heading', { name: 'Uw producten', level: 1 }).waitFor();
     await page.getByText('Proefversie', { exact: true }).first().waitFor();
-    await expectAccessible('your products in Dutch');
+    await expectAccessible(page, 'your products in Dutch');
     await page.goto('/');
     await page.getByRole('heading', { name: 'Licentiegebruik per product' }).waitFor();
     await page.getByRole('heading', { name: 'Aandacht vereist' }).waitFor();

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { changeGeneratedPassword, newAdminContext, signIn, startAdminCenter, type AdminCenter } from '../support/admin-center.js';
-import { collectPageErrors, seriousAxeViolations } from '../support/browser.js';
+import { adminNav, apiGet, apiSend, createAdmin, expectAccessible, openAdminPage, signInAs, signInFirstTime, startAdminCenter, type AdminCenter } from '../support/admin-center.js';
 
 /**
  * Reports › Reclaim and Settings › Data retention in Debian's Chromium against a real Allot server
@@ -13,7 +12,6 @@ let center: AdminCenter;
 let context: BrowserContext;
 let page: Page;
 let pageErrors: string[];
-let csrfToken: string;
 
 const PRODUCT = 'Office 365 E3';
 const GROUP_NAME = 'Reclaim Warehouse';
@@ -45,40 +43,18 @@ interface GraphUser {
   assignedLicenses: { skuId: string }[];
 }
 
-async function api<T>(path: string): Promise<T> {
-  const response = await page.request.get(path, { headers: { ConsistencyLevel: 'eventual' } });
-  expect(response.status(), await response.text()).toBe(200);
-  return (await response.json()) as T;
-}
-
-async function send<T>(method: 'POST' | 'PATCH', path: string, data: unknown): Promise<T> {
-  const response = await page.request.fetch(path, { method, data, headers: { 'x-csrf-token': csrfToken } });
-  expect(response.status(), await response.text()).toBeLessThan(300);
-  return (await response.json()) as T;
-}
-
-async function expectAccessible(what: string): Promise<void> {
-  expect(await seriousAxeViolations(page), what).toEqual([]);
-}
-
-const nav = () => page.getByRole('navigation', { name: 'Admin center navigation' });
 const euros = (amount: number) => new Intl.NumberFormat('en-US', { style: 'currency', currency: 'EUR' }).format(amount);
 const shortDate = (iso: string) => new Intl.DateTimeFormat('en-US', { dateStyle: 'medium' }).format(new Date(iso));
 
 let e3: ProductSettings;
-const report = () => api<Report>(`/admin/reclaim?skuId=${e3.skuId}&$top=999`);
-const usersById = async () => new Map((await api<{ value: GraphUser[] }>('/v1.0/users?$top=100&$select=id,displayName,assignedLicenses')).value.map((user) => [user.id, user]));
+const report = () => apiGet<Report>(page, `/admin/reclaim?skuId=${e3.skuId}&$top=999`);
+const usersById = async () => new Map((await apiGet<{ value: GraphUser[] }>(page, '/v1.0/users?$top=100&$select=id,displayName,assignedLicenses')).value.map((user) => [user.id, user]));
 
 beforeAll(async () => {
   center = await startAdminCenter();
-  context = await newAdminContext(center);
-  context.setDefaultTimeout(10_000);
-  page = await context.newPage();
-  pageErrors = collectPageErrors(page);
-  await signIn(page, center, center.credentials.admin.password);
-  await changeGeneratedPassword(page, center);
-  csrfToken = (await api<{ csrfToken: string }>('/auth/session')).csrfToken;
-  const products = (await api<{ value: ProductSettings[] }>('/admin/products')).value;
+  ({ context, page, errors: pageErrors } = await openAdminPage(center));
+  await signInFirstTime(page, center);
+  const products = (await apiGet<{ value: ProductSettings[] }>(page, '/admin/products')).value;
   e3 = products.find((product) => product.displayName === PRODUCT) as ProductSettings;
   expect(e3?.monthlyPrice).toBe(33.75);
 });
@@ -93,10 +69,10 @@ describe('Reports › Reclaim in the browser', () => {
     const before = await report();
     expect(before.totals.inactiveUsers).toBeGreaterThan(4);
     const [recent, alsoRecent, stale] = before.value;
-    const plan = (await api<{ value: { servicePlanId: string }[] }>(`/admin/licenses/${e3.skuId}/services`)).value[0];
+    const plan = (await apiGet<{ value: { servicePlanId: string }[] }>(page, `/admin/licenses/${e3.skuId}/services`)).value[0];
     const now = Date.now();
     const staleAt = new Date(now - 45 * DAY_MS).toISOString();
-    await send('POST', '/admin/activity', {
+    await apiSend(page, 'POST', '/admin/activity', {
       activities: [
         { userId: recent?.id, servicePlanId: plan?.servicePlanId, lastActiveDateTime: new Date(now - 2 * DAY_MS).toISOString() },
         { userId: alsoRecent?.id, servicePlanId: plan?.servicePlanId, lastActiveDateTime: new Date(now - 10 * DAY_MS).toISOString() },
@@ -106,7 +82,7 @@ describe('Reports › Reclaim in the browser', () => {
     const after = await report();
     expect(after.totals.inactiveUsers).toBe(before.totals.inactiveUsers - 2);
 
-    await nav().getByRole('link', { name: 'Reclaim' }).click();
+    await adminNav(page).getByRole('link', { name: 'Reclaim' }).click();
     await page.getByRole('heading', { name: 'Reclaim', level: 1 }).waitFor();
     await page.getByRole('combobox', { name: 'Product' }).click();
     await page.getByRole('option', { name: PRODUCT }).click();
@@ -120,21 +96,21 @@ describe('Reports › Reclaim in the browser', () => {
     await table.getByRole('row', { name: new RegExp(stale?.displayName ?? '') }).getByText(shortDate(staleAt)).waitFor();
     const never = after.value.find((holder) => holder.lastActivityDateTime === null);
     await table.getByRole('row', { name: new RegExp(never?.displayName ?? '') }).getByText('Never').waitFor();
-    await expectAccessible('reclaim');
+    await expectAccessible(page, 'reclaim');
   });
 
   it('shows a group-inherited holder as not unassignable here, with a link to the group', async () => {
     const users = await usersById();
     const member = [...users.values()].find((user) => user.displayName === 'Max Prins');
     expect(member?.assignedLicenses).toEqual([]);
-    const group = await send<{ id: string }>('POST', '/v1.0/groups', {
+    const group = await apiSend<{ id: string }>(page, 'POST', '/v1.0/groups', {
       displayName: GROUP_NAME,
       mailNickname: 'reclaim-warehouse',
       mailEnabled: false,
       securityEnabled: true,
       'members@odata.bind': [`https://graph.microsoft.com/v1.0/directoryObjects/${member?.id}`],
     });
-    await send('POST', `/v1.0/groups/${group.id}/assignLicense`, { addLicenses: [{ skuId: e3.skuId, disabledPlans: [] }], removeLicenses: [] });
+    await apiSend(page, 'POST', `/v1.0/groups/${group.id}/assignLicense`, { addLicenses: [{ skuId: e3.skuId, disabledPlans: [] }], removeLicenses: [] });
     const holder = (await report()).value.find((candidate) => candidate.id === member?.id);
     expect(holder?.source).toMatchObject({ assignedDirectly: false, freesSeat: false, inheritedFrom: [{ id: group.id, displayName: GROUP_NAME }] });
 
@@ -144,7 +120,7 @@ describe('Reports › Reclaim in the browser', () => {
     await row.getByRole('link', { name: GROUP_NAME }).waitFor();
     expect(await row.getByRole('checkbox').isDisabled()).toBe(true);
     await section.getByText(`Users who get ${PRODUCT} from a group or a self-service purchase: 1.`, { exact: false }).waitFor();
-    await expectAccessible('reclaim with an inherited license');
+    await expectAccessible(page, 'reclaim with an inherited license');
     await row.getByRole('link', { name: GROUP_NAME }).click();
     await page.getByRole('heading', { name: GROUP_NAME, level: 1 }).waitFor();
     await page.goBack();
@@ -170,7 +146,7 @@ describe('Reports › Reclaim in the browser', () => {
     await dialog.getByRole('table', { name: 'License count changes' }).getByRole('row', { name: new RegExp(PRODUCT) }).getByText('-2').waitFor();
     await dialog.getByText('Data that starts its retention period').waitFor();
     await dialog.getByText(new RegExp(`^${chosen[0]?.displayName}: Mailbox kept until `)).waitFor();
-    await expectAccessible('reclaim unassign preview');
+    await expectAccessible(page, 'reclaim unassign preview');
     // The preview is a dry run: nothing changed yet.
     expect((await report()).totals).toEqual(before.totals);
 
@@ -207,7 +183,7 @@ describe('Reports › Reclaim in the browser', () => {
     expect(await dialog.getByRole('button', { name: 'Save' }).isDisabled()).toBe(true);
     await price.fill('40');
     await dialog.getByRole('spinbutton', { name: 'Inactive after (days)' }).fill('60');
-    await expectAccessible('reclaim settings');
+    await expectAccessible(page, 'reclaim settings');
     await dialog.getByRole('button', { name: 'Save' }).click();
     await page.getByRole('status').getByText(`Reclaim settings for ${PRODUCT} saved.`).waitFor();
 
@@ -217,7 +193,7 @@ describe('Reports › Reclaim in the browser', () => {
     await section.getByText(/^No activity in the last 60 days/).waitFor();
     await page.getByTestId('reclaim-inactive-users').getByText(String(sixty.totals.inactiveUsers), { exact: true }).waitFor();
     await page.getByTestId('reclaim-savings').getByText(euros(sixty.totals.seatsFreed * 40)).waitFor();
-    await send('PATCH', `/admin/products/${e3.skuId}/settings`, { inactivityDays: 30, monthlyPrice: 33.75 });
+    await apiSend(page, 'PATCH', `/admin/products/${e3.skuId}/settings`, { inactivityDays: 30, monthlyPrice: 33.75 });
     await page.getByRole('button', { name: 'Refresh' }).click();
     await page.getByRole('combobox', { name: 'Inactive for' }).getByText('Product setting (30 days)').waitFor();
   });
@@ -225,10 +201,10 @@ describe('Reports › Reclaim in the browser', () => {
 
 describe('Settings › Data retention in the browser', () => {
   it('places a litigation hold on a user picked by name and removes it after confirming', async () => {
-    await nav().getByRole('link', { name: 'Data retention' }).click();
+    await adminNav(page).getByRole('link', { name: 'Data retention' }).click();
     await page.getByRole('heading', { name: 'Data retention', level: 1 }).waitFor();
     await page.getByText('No litigation holds or retention policies.', { exact: false }).waitFor();
-    await expectAccessible('data retention');
+    await expectAccessible(page, 'data retention');
 
     await page.getByRole('button', { name: 'Add a litigation hold' }).click();
     const drawer = page.getByRole('dialog', { name: 'Add a litigation hold' });
@@ -242,24 +218,24 @@ describe('Settings › Data retention in the browser', () => {
     await drawer.getByRole('table', { name: 'Data of Noor de Boer now' }).getByRole('row', { name: /Mailbox/ }).getByText('Licensed').waitFor();
     await drawer.getByRole('textbox', { name: 'Name' }).fill('Case 2026-17');
     await drawer.getByRole('checkbox', { name: 'Files (OneDrive)' }).uncheck();
-    await expectAccessible('add a litigation hold');
+    await expectAccessible(page, 'add a litigation hold');
     await drawer.getByRole('button', { name: 'Add', exact: true }).click();
     await page.getByRole('status').getByText('Litigation hold "Case 2026-17" placed on Noor de Boer.').waitFor();
     const row = page.getByRole('table', { name: 'Litigation holds and retention policies' }).getByRole('row', { name: /Case 2026-17/ });
     await row.getByText('Noor de Boer').waitFor();
     await row.getByText('Litigation hold').waitFor();
-    const holds = (await api<{ value: { id: string; kind: string; userDisplayName: string; dataClasses: string[] }[] }>('/admin/data/holds')).value;
+    const holds = (await apiGet<{ value: { id: string; kind: string; userDisplayName: string; dataClasses: string[] }[] }>(page, '/admin/data/holds')).value;
     expect(holds).toEqual([expect.objectContaining({ kind: 'litigationHold', userDisplayName: 'Noor de Boer', dataClasses: ['mailbox'] })]);
-    await expectAccessible('holds');
+    await expectAccessible(page, 'holds');
 
     await row.getByRole('button', { name: 'Remove Case 2026-17' }).click();
     const confirm = page.getByRole('alertdialog', { name: 'Remove "Case 2026-17"?' });
     await confirm.getByText('Applies to: Noor de Boer. Data: Mailbox.', { exact: false }).waitFor();
-    await expectAccessible('remove a hold');
+    await expectAccessible(page, 'remove a hold');
     await confirm.getByRole('button', { name: 'Remove', exact: true }).click();
     await page.getByRole('status').getByText('"Case 2026-17" is removed.').waitFor();
     await page.getByText('No litigation holds or retention policies.', { exact: false }).waitFor();
-    expect((await api<{ value: unknown[] }>('/admin/data/holds')).value).toEqual([]);
+    expect((await apiGet<{ value: unknown[] }>(page, '/admin/data/holds')).value).toEqual([]);
   });
 
   it("lists a user whose mailbox license was removed, with the date the mailbox is deleted, and a hold's effect", async () => {
@@ -267,8 +243,8 @@ describe('Settings › Data retention in the browser', () => {
     const mila = [...users.values()].find((user) => user.displayName === 'Mila van Leeuwen');
     const exchange = mila?.assignedLicenses[0]?.skuId;
     expect(exchange).toBeDefined();
-    await send('POST', `/admin/licenses/${exchange}/unassign`, { userIds: [mila?.id] });
-    const records = (await api<{ value: { userId: string; dataClass: string; graceUntil: string }[] }>('/admin/data/records?state=Grace')).value;
+    await apiSend(page, 'POST', `/admin/licenses/${exchange}/unassign`, { userIds: [mila?.id] });
+    const records = (await apiGet<{ value: { userId: string; dataClass: string; graceUntil: string }[] }>(page, '/admin/data/records?state=Grace')).value;
     const mailbox = records.find((record) => record.userId === mila?.id && record.dataClass === 'mailbox');
     expect(mailbox?.graceUntil).toBeDefined();
 
@@ -280,33 +256,19 @@ describe('Settings › Data retention in the browser', () => {
     await row.getByText(`Deleted permanently on ${shortDate(mailbox?.graceUntil ?? '')}`).waitFor();
     // The users unassigned on the Reclaim page are in their grace period too.
     await expect.poll(() => table.getByRole('row').count()).toBe(records.length + 1);
-    await expectAccessible("users' data");
+    await expectAccessible(page, "users' data");
 
-    await send('POST', '/admin/data/holds', { kind: 'litigationHold', userId: mila?.id, name: 'Fleet audit', dataClasses: ['mailbox'] });
+    await apiSend(page, 'POST', '/admin/data/holds', { kind: 'litigationHold', userId: mila?.id, name: 'Fleet audit', dataClasses: ['mailbox'] });
     await page.getByRole('button', { name: 'Refresh' }).click();
     await row.getByText(`Kept after ${shortDate(mailbox?.graceUntil ?? '')} by Fleet audit`).waitFor();
   });
 
   it('shows a Global Reader both pages with every change disabled and the reason', async () => {
-    const upn = `global.reader@${center.credentials.domain}`;
-    const reader = await send<{ id: string }>('POST', '/v1.0/users', {
-      accountEnabled: true,
-      displayName: 'Gina Reader',
-      mailNickname: 'global.reader',
-      userPrincipalName: upn,
-      passwordProfile: { password: READER_PASSWORD, forceChangePasswordNextSignIn: false },
-    });
-    await send('POST', '/v1.0/roleManagement/directory/roleAssignments', { principalId: reader.id, roleDefinitionId: GLOBAL_READER_ROLE, directoryScopeId: '/' });
-
-    const readerContext = await newAdminContext(center);
-    readerContext.setDefaultTimeout(10_000);
-    const other = await readerContext.newPage();
-    const otherErrors = collectPageErrors(other);
+    const userPrincipalName = await createAdmin(page, center, { displayName: 'Gina Reader', mailNickname: 'global.reader', password: READER_PASSWORD, roleDefinitionId: GLOBAL_READER_ROLE });
+    const reader = await openAdminPage(center);
+    const other = reader.page;
     try {
-      await other.goto(`/reports/reclaim?product=${e3.skuId}`);
-      await other.getByLabel('Username').fill(upn);
-      await other.getByLabel('Password').fill(READER_PASSWORD);
-      await other.getByRole('button', { name: 'Sign in' }).click();
+      await signInAs(other, userPrincipalName, READER_PASSWORD, `/reports/reclaim?product=${e3.skuId}`);
       await other.getByRole('heading', { name: 'Reclaim', level: 1 }).waitFor();
       const section = other.getByRole('region', { name: PRODUCT });
       await section.getByText('Your admin roles do not allow unassigning licenses: a License Administrator, User Administrator or Global Administrator can.').waitFor();
@@ -316,18 +278,18 @@ describe('Settings › Data retention in the browser', () => {
       const settings = other.getByRole('dialog', { name: `Reclaim settings for ${PRODUCT}` });
       await settings.getByText('Your admin roles do not allow changing product settings: a Global Administrator or Billing Administrator can.').waitFor();
       expect(await settings.getByRole('button', { name: 'Save' }).isDisabled()).toBe(true);
-      expect(await seriousAxeViolations(other), 'reclaim settings as Global Reader').toEqual([]);
+      await expectAccessible(other, 'reclaim settings as Global Reader');
       await settings.getByRole('button', { name: 'Cancel' }).click();
 
-      await other.getByRole('navigation', { name: 'Admin center navigation' }).getByRole('link', { name: 'Data retention' }).click();
+      await adminNav(other).getByRole('link', { name: 'Data retention' }).click();
       await other.getByText('Your admin roles do not allow adding or removing holds and retention policies: a Global Administrator can.').waitFor();
       expect(await other.getByRole('button', { name: 'Add a litigation hold' }).isDisabled()).toBe(true);
       expect(await other.getByRole('button', { name: 'Add a retention policy' }).isDisabled()).toBe(true);
       expect(await other.getByRole('button', { name: 'Remove Fleet audit' }).isDisabled()).toBe(true);
-      expect(await seriousAxeViolations(other), 'data retention as Global Reader').toEqual([]);
-      expect(otherErrors).toEqual([]);
+      await expectAccessible(other, 'data retention as Global Reader');
+      expect(reader.errors).toEqual([]);
     } finally {
-      await readerContext.close();
+      await reader.context.close();
     }
   });
 
@@ -341,12 +303,12 @@ describe('Settings › Data retention in the browser', () => {
     await section.getByRole('button', { name: 'Toewijzing opheffen' }).waitFor();
     await section.getByRole('columnheader', { name: 'Laatste activiteit' }).waitFor();
     await section.getByText(/^Bespaart €\s.+ per maand$/).waitFor();
-    await expectAccessible('reclaim in Dutch');
+    await expectAccessible(page, 'reclaim in Dutch');
     await page.goto('/settings/data-retention');
     await page.getByRole('heading', { name: 'Gegevensretentie', level: 1 }).waitFor();
     await page.getByRole('button', { name: 'Procesbewaring toevoegen' }).waitFor();
     await page.getByRole('table', { name: 'Procesbewaring en bewaarbeleid' }).getByText('Procesbewaring').waitFor();
-    await expectAccessible('data retention in Dutch');
+    await expectAccessible(page, 'data retention in Dutch');
     expect(pageErrors).toEqual([]);
   });
 });

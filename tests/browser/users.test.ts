@@ -1,7 +1,6 @@
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { changeGeneratedPassword, newAdminContext, signIn, startAdminCenter, type AdminCenter } from '../support/admin-center.js';
-import { collectPageErrors, seriousAxeViolations } from '../support/browser.js';
+import { adminNav, apiGet, apiSend, createAdmin, expectAccessible, openAdminPage, signInAs, signInFirstTime, startAdminCenter, type AdminCenter } from '../support/admin-center.js';
 
 /**
  * Users › Active users, Guest users and Deleted users in Chromium against a real Allot server with
@@ -12,7 +11,6 @@ let center: AdminCenter;
 let context: BrowserContext;
 let page: Page;
 let pageErrors: string[];
-let csrfToken: string;
 
 const LICENSE_ADMIN_ROLE = '4d6ac14f-3453-41d0-bef9-a3e0c569773a';
 const LICENSE_ADMIN_PASSWORD = 'License-Admin-Password-7!';
@@ -35,25 +33,14 @@ interface Product {
   available: number;
 }
 
-async function api<T>(path: string): Promise<T> {
-  const response = await page.request.get(path, { headers: { ConsistencyLevel: 'eventual' } });
-  expect(response.status(), await response.text()).toBe(200);
-  return (await response.json()) as T;
-}
-/** A mutation with the session's CSRF token, as the app sends it. */
-async function post<T>(path: string, data: unknown): Promise<T> {
-  const response = await page.request.post(path, { data, headers: { 'x-csrf-token': csrfToken } });
-  expect(response.status(), await response.text()).toBeLessThan(300);
-  return (response.status() === 204 ? undefined : await response.json()) as T;
-}
-const products = async (): Promise<Product[]> => (await api<{ value: Product[] }>('/admin/licenses')).value;
+const products = async (): Promise<Product[]> => (await apiGet<{ value: Product[] }>(page, '/admin/licenses')).value;
 const productId = async (displayName: string): Promise<string> => {
   const found = (await products()).find((candidate) => candidate.displayName === displayName);
   expect(found, displayName).toBeDefined();
   return (found as Product).skuId;
 };
 const members = async (): Promise<GraphUser[]> =>
-  (await api<{ value: GraphUser[] }>('/v1.0/users?$top=100&$select=id,displayName,userPrincipalName,usageLocation,userType,assignedLicenses')).value.filter(
+  (await apiGet<{ value: GraphUser[] }>(page, '/v1.0/users?$top=100&$select=id,displayName,userPrincipalName,usageLocation,userType,assignedLicenses')).value.filter(
     (user) => user.userType === 'Member' && user.usageLocation !== null && user.displayName !== 'MOD Administrator',
   );
 
@@ -62,19 +49,6 @@ interface BrowserWindow {
   getComputedStyle(element: unknown): { color: string };
 }
 
-async function expectAccessible(what: string): Promise<void> {
-  const violations = await seriousAxeViolations(page);
-  // The offending elements' HTML, so a failure says which element it is (class names are generated).
-  const describeElement = (target: string[]) =>
-    page
-      .locator(target.join(' '))
-      .first()
-      .evaluate((element: unknown) => (element as { outerHTML: string }).outerHTML.replace(/ class="[^"]*"/g, '').slice(0, 300))
-      .catch(() => target.join(' '));
-  const elements = await Promise.all(violations.flatMap((violation) => violation.nodes.map((node) => describeElement(node.target))));
-  expect({ violations, elements }, what).toEqual({ violations: [], elements: [] });
-}
-const nav = () => page.getByRole('navigation', { name: 'Admin center navigation' });
 
 /** Opens Active users afresh (no search, filter or selection left from a flow before). */
 async function openActiveUsers(): Promise<void> {
@@ -86,7 +60,7 @@ async function openActiveUsers(): Promise<void> {
 async function searchUsers(words: string): Promise<void> {
   await page.getByRole('searchbox', { name: 'Search users' }).fill(words);
   const search = `"displayName:${words}" OR "userPrincipalName:${words}"`;
-  const found = (await api<{ '@odata.count': number }>(`/v1.0/users?$top=1&$count=true&$search=${encodeURIComponent(search)}`))['@odata.count'];
+  const found = (await apiGet<{ '@odata.count': number }>(page, `/v1.0/users?$top=1&$count=true&$search=${encodeURIComponent(search)}`))['@odata.count'];
   await page.getByTestId('users-count').getByText(`${found} users`, { exact: true }).waitFor();
 }
 /** Searches the list for the user and opens their panel. */
@@ -106,13 +80,8 @@ let fleetStandard: string;
 
 beforeAll(async () => {
   center = await startAdminCenter();
-  context = await newAdminContext(center);
-  context.setDefaultTimeout(10_000);
-  page = await context.newPage();
-  pageErrors = collectPageErrors(page);
-  await signIn(page, center, center.credentials.admin.password);
-  await changeGeneratedPassword(page, center);
-  csrfToken = (await api<{ csrfToken: string }>('/auth/session')).csrfToken;
+  ({ context, page, errors: pageErrors } = await openAdminPage(center));
+  await signInFirstTime(page, center);
 
   // A group that gives Contoso Fleet Standard to an unlicensed member: their license is inherited.
   fleetStandard = await productId('Contoso Fleet Standard');
@@ -120,14 +89,14 @@ beforeAll(async () => {
   const unlicensed = (await members()).find((user) => !user.assignedLicenses.some((license) => [fleetStandard, fleetPremium].includes(license.skuId)));
   expect(unlicensed).toBeDefined();
   groupMember = unlicensed as GraphUser;
-  const group = await post<{ id: string }>('/v1.0/groups', {
+  const group = await apiSend<{ id: string }>(page, 'POST', '/v1.0/groups', {
     displayName: GROUP_NAME,
     mailNickname: 'fleetdrivers',
     mailEnabled: false,
     securityEnabled: true,
     'members@odata.bind': [`https://graph.microsoft.com/v1.0/directoryObjects/${groupMember.id}`],
   });
-  await post(`/v1.0/groups/${group.id}/assignLicense`, { addLicenses: [{ skuId: fleetStandard, disabledPlans: [] }], removeLicenses: [] });
+  await apiSend(page, 'POST', `/v1.0/groups/${group.id}/assignLicense`, { addLicenses: [{ skuId: fleetStandard, disabledPlans: [] }], removeLicenses: [] });
 });
 
 afterAll(async () => {
@@ -137,16 +106,16 @@ afterAll(async () => {
 
 describe('users in the browser', () => {
   it('searches a user and opens the user panel', async () => {
-    await nav().getByRole('link', { name: 'Active users' }).click();
+    await adminNav(page).getByRole('link', { name: 'Active users' }).click();
     await page.getByTestId('users-count').waitFor();
-    await expectAccessible('active users');
+    await expectAccessible(page, 'active users');
     const someone = (await members())[0] as GraphUser;
     await openUserPanel(someone);
     const panel = page.getByRole('dialog', { name: someone.displayName });
     await panel.getByText(someone.userPrincipalName).first().waitFor();
     await panel.getByRole('tab', { name: 'Account' }).waitFor();
     await panel.getByRole('button', { name: 'Block sign-in' }).waitFor();
-    await expectAccessible('user panel, account');
+    await expectAccessible(page, 'user panel, account');
     await closePanel();
   });
 
@@ -158,7 +127,7 @@ describe('users in the browser', () => {
     await wizard.getByLabel('First name').fill('Noor');
     await wizard.getByLabel('Last name').fill('Visser');
     await expect.poll(() => wizard.getByLabel('Username').inputValue()).toBe('noor.visser');
-    await expectAccessible('Add a user: basics');
+    await expectAccessible(page, 'Add a user: basics');
     await wizard.getByRole('button', { name: 'Next' }).click();
 
     // A license needs a usage location: Next stays off until one is chosen.
@@ -168,7 +137,7 @@ describe('users in the browser', () => {
     await wizard.getByRole('combobox', { name: /Usage location/ }).pressSequentially('Nether');
     await page.getByRole('option', { name: 'Netherlands', exact: true }).click();
     await wizard.getByRole('switch').first().uncheck();
-    await expectAccessible('Add a user: licenses');
+    await expectAccessible(page, 'Add a user: licenses');
     await wizard.getByRole('button', { name: 'Next' }).click();
     await wizard.getByLabel('Job title').fill('Fleet planner');
     await wizard.getByRole('button', { name: 'Next' }).click();
@@ -178,10 +147,10 @@ describe('users in the browser', () => {
     await wizard.getByText(/^noor\.visser@.* added$/).waitFor();
     // The server checked the generated password against the complexity rule when it created the user.
     expect(await wizard.getByRole('textbox', { name: 'Password' }).inputValue()).toMatch(/^\S{16}$/);
-    await expectAccessible('Add a user: finished');
+    await expectAccessible(page, 'Add a user: finished');
     await wizard.getByRole('button', { name: 'Close', exact: true }).last().click();
 
-    const created = (await api<{ value: GraphUser[] }>(`/v1.0/users?$filter=startswith(userPrincipalName,'noor.visser@')&$select=id,displayName,userPrincipalName,usageLocation,userType,assignedLicenses`)).value[0] as GraphUser;
+    const created = (await apiGet<{ value: GraphUser[] }>(page, `/v1.0/users?$filter=startswith(userPrincipalName,'noor.visser@')&$select=id,displayName,userPrincipalName,usageLocation,userType,assignedLicenses`)).value[0] as GraphUser;
     expect(created.usageLocation).toBe('NL');
     expect(created.assignedLicenses).toHaveLength(1);
     expect(created.assignedLicenses[0]?.skuId).toBe(E3);
@@ -191,11 +160,11 @@ describe('users in the browser', () => {
     await openUserPanel(created);
     await page.getByRole('button', { name: 'Edit account properties' }).click();
     await page.getByLabel('Department').fill('Logistics');
-    await expectAccessible('Edit account properties');
+    await expectAccessible(page, 'Edit account properties');
     await page.getByRole('button', { name: 'Save changes' }).click();
     await page.getByText('Account of Noor Visser saved.').waitFor();
     await page.getByText('Logistics').waitFor();
-    expect((await api<{ department: string; jobTitle: string }>(`/v1.0/users/${created.id}?$select=department,jobTitle`)).department).toBe('Logistics');
+    expect((await apiGet<{ department: string; jobTitle: string }>(page, `/v1.0/users/${created.id}?$select=department,jobTitle`)).department).toBe('Logistics');
     await closePanel();
   });
 
@@ -215,7 +184,7 @@ describe('users in the browser', () => {
     expect(await services.count()).toBeGreaterThan(0);
     expect(await services.first().isDisabled()).toBe(true);
     expect(await panel.getByRole('button', { name: 'Save changes' }).isDisabled()).toBe(true);
-    await expectAccessible('licenses and apps');
+    await expectAccessible(page, 'licenses and apps');
     await closePanel();
   });
 
@@ -235,7 +204,7 @@ describe('users in the browser', () => {
     // By keyboard, as a screen-reader user would.
     await page.getByRole('combobox', { name: 'Product' }).press('ArrowDown');
     await page.getByRole('option', { name: e3Name }).click();
-    const holders = (await api<{ '@odata.count': number }>(`/v1.0/users?$top=1&$count=true&$filter=${encodeURIComponent(`assignedLicenses/any(x:x/skuId eq ${E3})`)}`))['@odata.count'];
+    const holders = (await apiGet<{ '@odata.count': number }>(page, `/v1.0/users?$top=1&$count=true&$filter=${encodeURIComponent(`assignedLicenses/any(x:x/skuId eq ${E3})`)}`))['@odata.count'];
     await page.getByTestId('users-count').getByText(`${holders} users`, { exact: true }).waitFor();
     for (const user of chosen) {
       await page.getByRole('checkbox', { name: `Select ${user.displayName}` }).click();
@@ -256,7 +225,7 @@ describe('users in the browser', () => {
     await seats.getByRole('row', { name: new RegExp(`${e3Name} -2`) }).waitFor();
     await preview.getByText('Data that starts its retention period').waitFor();
     await preview.getByText(new RegExp(`^${chosen[0]?.displayName ?? ''}: Mailbox kept until`)).waitFor();
-    await expectAccessible('manage product licenses preview');
+    await expectAccessible(page, 'manage product licenses preview');
     await drawer.getByRole('button', { name: 'Save changes' }).click();
     await page.getByRole('status').getByText('Licenses changed for 2 users.').waitFor();
 
@@ -283,18 +252,18 @@ describe('users in the browser', () => {
     const data = confirmation.getByRole('table', { name: "What happens to the user's data" });
     await data.getByRole('row', { name: /Mailbox Kept until .* Then deleted permanently\./ }).waitFor();
     await confirmation.getByText(/^You can restore the user until /).waitFor();
-    await expectAccessible('delete user confirmation');
+    await expectAccessible(page, 'delete user confirmation');
     await confirmation.getByRole('button', { name: 'Delete user' }).click();
     await page.getByRole('status').getByText(`${deleted.displayName} was deleted.`, { exact: false }).waitFor();
     expect((await members()).some((user) => user.id === deleted.id)).toBe(false);
   });
 
   it('restores the user from Deleted users', async () => {
-    await nav().getByRole('link', { name: 'Deleted users' }).click();
+    await adminNav(page).getByRole('link', { name: 'Deleted users' }).click();
     await page.getByRole('heading', { name: 'Deleted users', level: 1 }).waitFor();
     const row = page.getByRole('row', { name: new RegExp(deleted.userPrincipalName) });
     await row.getByText('30 days').waitFor();
-    await expectAccessible('deleted users');
+    await expectAccessible(page, 'deleted users');
     await row.getByRole('button', { name: `Restore ${deleted.displayName}` }).click();
     await page.getByRole('status').getByText(`${deleted.displayName} was restored.`).waitFor();
     await page.getByText('No users were deleted in the last 30 days.').waitFor();
@@ -302,7 +271,7 @@ describe('users in the browser', () => {
   });
 
   it('lists guest users; a Global Administrator may license them', async () => {
-    await nav().getByRole('link', { name: 'Guest users' }).click();
+    await adminNav(page).getByRole('link', { name: 'Guest users' }).click();
     await page.getByRole('heading', { name: 'Guest users', level: 1 }).waitFor();
     await page.getByRole('row', { name: /#EXT#/ }).first().waitFor();
     await page.getByRole('row', { name: /#EXT#/ }).first().getByRole('checkbox').click();
@@ -313,42 +282,28 @@ describe('users in the browser', () => {
     // Enabled once the address is typed; Fluent fades the button's colours in, so axe waits for the final ones.
     const submit = invite.getByRole('button', { name: 'Invite' });
     await expect.poll(() => submit.evaluate((element: unknown) => (globalThis as unknown as BrowserWindow).getComputedStyle(element).color)).toBe('rgb(255, 255, 255)');
-    await expectAccessible('invite guest');
+    await expectAccessible(page, 'invite guest');
     await invite.getByRole('button', { name: 'Invite' }).click();
     await page.getByRole('status').getByText(/^Invited kim@fabrikam\.example\. Share this link with them: http/).waitFor();
-    await expectAccessible('guest users');
+    await expectAccessible(page, 'guest users');
   });
 
   it('shows a License Administrator "license guest users" disabled with the reason', async () => {
-    const upn = `license.admin@${center.credentials.domain}`;
-    const admin = await post<{ id: string }>('/v1.0/users', {
-      accountEnabled: true,
-      displayName: 'Lena License',
-      mailNickname: 'license.admin',
-      userPrincipalName: upn,
-      passwordProfile: { password: LICENSE_ADMIN_PASSWORD, forceChangePasswordNextSignIn: false },
-    });
-    await post('/v1.0/roleManagement/directory/roleAssignments', { principalId: admin.id, roleDefinitionId: LICENSE_ADMIN_ROLE, directoryScopeId: '/' });
-
-    const licenseAdminContext = await newAdminContext(center);
-    licenseAdminContext.setDefaultTimeout(10_000);
-    const other = await licenseAdminContext.newPage();
-    const otherErrors = collectPageErrors(other);
+    const userPrincipalName = await createAdmin(page, center, { displayName: 'Lena License', mailNickname: 'license.admin', password: LICENSE_ADMIN_PASSWORD, roleDefinitionId: LICENSE_ADMIN_ROLE });
+    const licenseAdmin = await openAdminPage(center);
+    const other = licenseAdmin.page;
     try {
-      await other.goto('/users/guests');
-      await other.getByLabel('Username').fill(upn);
-      await other.getByLabel('Password').fill(LICENSE_ADMIN_PASSWORD);
-      await other.getByRole('button', { name: 'Sign in' }).click();
+      await signInAs(other, userPrincipalName, LICENSE_ADMIN_PASSWORD, '/users/guests');
       await other.getByRole('heading', { name: 'Guest users', level: 1 }).waitFor();
       await other.getByRole('row', { name: /#EXT#/ }).first().waitFor();
       await other.getByRole('row', { name: /#EXT#/ }).first().getByRole('checkbox').click();
       const action = other.getByRole('button', { name: 'License guest users' });
       expect(await action.isDisabled()).toBe(true);
       await other.getByText('Only a Global Administrator can license guest users in this organization (organization setting). Your roles: License Administrator.').waitFor();
-      expect(await seriousAxeViolations(other), 'guest users as License Administrator').toEqual([]);
-      expect(otherErrors).toEqual([]);
+      await expectAccessible(other, 'guest users as License Administrator');
+      expect(licenseAdmin.errors).toEqual([]);
     } finally {
-      await licenseAdminContext.close();
+      await licenseAdmin.context.close();
     }
   });
 

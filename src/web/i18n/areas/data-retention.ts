@@ -65,9 +65,6 @@ export const dataRetentionEn = {
   'dataRetention.stateInactive': 'Inactive mailbox',
   'dataRetention.statePurged': 'Deleted',
   'dataRetention.pages': "Pages of users' data",
-  'dataRetention.previousPage': 'Previous page',
-  'dataRetention.nextPage': 'Next page',
-  'dataRetention.page': 'Page {page}',
 } as const;
 
 export const dataRetentionNl: Record<keyof typeof dataRetentionEn, string> = {
@@ -136,7 +133,4 @@ export const dataRetentionNl: Record<keyof typeof dataRetentionEn, string> = {
   'dataRetention.stateInactive': 'Inactief postvak',
   'dataRetention.statePurged': 'Verwijderd',
   'dataRetention.pages': "Pagina's met gegevens van gebruikers",
-  'dataRetention.previousPage': 'Vorige pagina',
-  'dataRetention.nextPage': 'Volgende pagina',
-  'dataRetention.page': 'Pagina {page}',
 };

@@ -1,6 +1,6 @@
-import { Button, DrawerBody, DrawerHeader, DrawerHeaderTitle, Link, makeStyles, OverlayDrawer, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, tokens } from '@fluentui/react-components';
-import { DismissRegular } from '@fluentui/react-icons';
+import { DrawerBody, Link, makeStyles, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, tokens } from '@fluentui/react-components';
 import type { AuditEntry } from '../../../client/billing-groups.js';
+import { SidePanel } from '../../components/SidePanel.js';
 import { useI18n } from '../../i18n/i18n.js';
 import { auditResultLabel } from './audit-text.js';
 
@@ -24,12 +24,7 @@ export function AuditDetailsDrawer({ entry, onClose, onFilter }: { entry: AuditE
   const hasDetails = Object.keys(entry.additionalDetails).length > 0;
 
   return (
-    <OverlayDrawer open position="end" size="medium" onOpenChange={(_event, data) => !data.open && onClose()} aria-labelledby="audit-details-title">
-      <DrawerHeader>
-        <DrawerHeaderTitle id="audit-details-title" action={<Button appearance="subtle" aria-label={t('common.close')} icon={<DismissRegular />} onClick={onClose} />}>
-          {entry.activityDisplayName}
-        </DrawerHeaderTitle>
-      </DrawerHeader>
+    <SidePanel size="medium" title={entry.activityDisplayName} onClose={onClose}>
       <DrawerBody className={styles.body}>
         <dl className={styles.facts}>
           <dt className={styles.term}>{t('audit.date')}</dt>
@@ -108,6 +103,6 @@ export function AuditDetailsDrawer({ entry, onClose, onFilter }: { entry: AuditE
           </section>
         ) : null}
       </DrawerBody>
-    </OverlayDrawer>
+    </SidePanel>
   );
 }

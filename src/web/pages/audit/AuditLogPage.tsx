@@ -15,28 +15,29 @@ import {
   Text,
   tokens,
 } from '@fluentui/react-components';
-import { ArrowClockwiseRegular, ChevronLeftRegular, ChevronRightRegular, FilterRegular } from '@fluentui/react-icons';
+import { ArrowClockwiseRegular, FilterRegular } from '@fluentui/react-icons';
 import { useState } from 'react';
 import type { AuditEntry, AuditFilter } from '../../../client/billing-groups.js';
 import { useSession } from '../../app/session.js';
 import { ErrorBar } from '../../components/ErrorBar.js';
 import { Loading } from '../../components/Loading.js';
+import { Pager } from '../../components/Pager.js';
 import { PageHeader } from '../../components/PageHeader.js';
+import { Surface } from '../../components/Surface.js';
 import { useI18n } from '../../i18n/i18n.js';
 import { auditResultLabel } from './audit-text.js';
 import { useAsync } from '../../lib/use-async.js';
+import { usePageTokens } from '../../lib/use-page-tokens.js';
 import { AuditDetailsDrawer } from './AuditDetailsDrawer.js';
 
 /** The categories Allot writes (the audit log's filter offers them; the API filters exactly). */
 const CATEGORIES = ['UserManagement', 'GroupManagement', 'SubscriptionManagement', 'RoleManagement', 'ApplicationManagement', 'DirectoryManagement', 'CatalogueManagement', 'KeyManagement', 'WebhookManagement', 'Authentication'];
 
 const useStyles = makeStyles({
-  surface: { backgroundColor: tokens.colorNeutralBackground1, borderRadius: tokens.borderRadiusMedium, boxShadow: tokens.shadow4, padding: tokens.spacingHorizontalL, display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
   filters: { display: 'grid', gridTemplateColumns: 'repeat(auto-fill, minmax(200px, 1fr))', gap: tokens.spacingHorizontalM, alignItems: 'end' },
   actions: { display: 'flex', gap: tokens.spacingHorizontalS, alignItems: 'end', gridColumn: 'span 2' },
   dropdown: { minWidth: 0, width: '100%' },
   wrap: { overflowWrap: 'anywhere' },
-  pager: { display: 'flex', alignItems: 'center', justifyContent: 'flex-end', gap: tokens.spacingHorizontalS, color: tokens.colorNeutralForeground2 },
   empty: { display: 'block', padding: tokens.spacingVerticalL },
   when: { whiteSpace: 'nowrap' },
 });
@@ -82,26 +83,23 @@ export function AuditLogPage() {
   const { client } = useSession();
   const [form, setForm] = useState<FilterForm>(EMPTY);
   const [applied, setApplied] = useState<AuditFilter>({});
-  const [pageTokens, setPageTokens] = useState<(string | undefined)[]>([undefined]);
-  const [pageIndex, setPageIndex] = useState(0);
+  const pages = usePageTokens();
   const [open, setOpen] = useState<AuditEntry>();
-  const pageToken = pageTokens[pageIndex];
-  const { state, reload } = useAsync(() => client.listAudit(applied, pageToken), `audit:${JSON.stringify(applied)}:${pageToken ?? ''}`);
+  const { state, reload } = useAsync(() => client.listAudit(applied, pages.pageToken), `audit:${JSON.stringify(applied)}:${pages.pageToken ?? ''}`);
   const page = state.status === 'done' ? state.data : undefined;
   const dateTime = new Intl.DateTimeFormat(language === 'nl' ? 'nl-NL' : 'en-US', { dateStyle: 'medium', timeStyle: 'medium' });
 
   const apply = (next: FilterForm) => {
     setForm(next);
     setApplied(toFilter(next));
-    setPageTokens([undefined]);
-    setPageIndex(0);
+    pages.restart();
   };
   const field = (key: keyof FilterForm) => ({ value: form[key], onChange: (_event: unknown, data: { value: string }) => setForm({ ...form, [key]: data.value }) });
 
   return (
     <>
       <PageHeader title={t('audit.title')} subtitle={t('audit.subtitle')} />
-      <section className={styles.surface} aria-label={t('audit.entries')}>
+      <Surface roomy aria-label={t('audit.entries')}>
         <form
           className={styles.filters}
           aria-label={t('audit.filters')}
@@ -178,27 +176,8 @@ export function AuditLogPage() {
             </TableBody>
           </Table>
         ) : null}
-        {page !== undefined && (pageIndex > 0 || page.skiptoken !== null) ? (
-          <nav className={styles.pager} aria-label={t('audit.paging')}>
-            <Button appearance="subtle" icon={<ChevronLeftRegular />} disabled={pageIndex === 0} onClick={() => setPageIndex(pageIndex - 1)}>
-              {t('product.previousPage')}
-            </Button>
-            <Text>{t('product.page', { page: pageIndex + 1 })}</Text>
-            <Button
-              appearance="subtle"
-              icon={<ChevronRightRegular />}
-              iconPosition="after"
-              disabled={page.skiptoken === null}
-              onClick={() => {
-                setPageTokens([...pageTokens.slice(0, pageIndex + 1), page.skiptoken ?? undefined]);
-                setPageIndex(pageIndex + 1);
-              }}
-            >
-              {t('product.nextPage')}
-            </Button>
-          </nav>
-        ) : null}
-      </section>
+        {page === undefined ? null : <Pager pages={pages} nextToken={page.skiptoken} label={t('audit.paging')} />}
+      </Surface>
       {open === undefined ? null : (
         <AuditDetailsDrawer
           entry={open}

@@ -1,8 +1,8 @@
-import { Button, DrawerBody, DrawerFooter, DrawerHeader, DrawerHeaderTitle, Field, Input, makeStyles, OverlayDrawer, Radio, RadioGroup, Text, Textarea, tokens } from '@fluentui/react-components';
-import { DismissRegular } from '@fluentui/react-icons';
+import { Button, DrawerBody, DrawerFooter, Field, Input, makeStyles, Radio, RadioGroup, Text, Textarea, tokens } from '@fluentui/react-components';
 import { useState } from 'react';
 import { useSession } from '../../app/session.js';
 import { ErrorBar } from '../../components/ErrorBar.js';
+import { SidePanel } from '../../components/SidePanel.js';
 import { useI18n } from '../../i18n/i18n.js';
 
 const useStyles = makeStyles({
@@ -82,12 +82,7 @@ export function CreateGroupDrawer({ open, onClose, onCreated }: Props) {
   };
 
   return (
-    <OverlayDrawer open={open} position="end" size="medium" onOpenChange={(_event, data) => !data.open && close()} aria-labelledby="create-group-title">
-      <DrawerHeader>
-        <DrawerHeaderTitle id="create-group-title" action={<Button appearance="subtle" aria-label={t('common.close')} icon={<DismissRegular />} onClick={close} />}>
-          {t('groups.createTitle')}
-        </DrawerHeaderTitle>
-      </DrawerHeader>
+    <SidePanel open={open} size="medium" title={t('groups.createTitle')} onClose={close}>
       <DrawerBody className={styles.body}>
         {error === undefined ? null : <ErrorBar error={error} />}
         <Field label={t('groups.type')}>
@@ -142,6 +137,6 @@ export function CreateGroupDrawer({ open, onClose, onCreated }: Props) {
         </Button>
         <Button onClick={close}>{t('common.cancel')}</Button>
       </DrawerFooter>
-    </OverlayDrawer>
+    </SidePanel>
   );
 }

@@ -1,11 +1,11 @@
-import { Button, DrawerBody, DrawerFooter, DrawerHeader, DrawerHeaderTitle, Field, makeStyles, OverlayDrawer, Radio, RadioGroup, Text, tokens } from '@fluentui/react-components';
-import { DismissRegular } from '@fluentui/react-icons';
+import { Button, DrawerBody, DrawerFooter, Field, makeStyles, Radio, RadioGroup, Text, tokens } from '@fluentui/react-components';
 import { useState } from 'react';
 import type { Group } from '../../../client/billing-groups.js';
 import type { ProductOverview } from '../../../client/types.js';
 import { useSession } from '../../app/session.js';
 import { ErrorBar } from '../../components/ErrorBar.js';
 import { ServiceSwitches } from '../../components/ServiceSwitches.js';
+import { SidePanel } from '../../components/SidePanel.js';
 import { useI18n } from '../../i18n/i18n.js';
 
 const useStyles = makeStyles({
@@ -60,12 +60,7 @@ export function GroupLicenseDrawer({ open, group, products, onClose, onAssigned 
   };
 
   return (
-    <OverlayDrawer open={open} position="end" size="medium" onOpenChange={(_event, data) => !data.open && close()} aria-labelledby="group-license-title">
-      <DrawerHeader>
-        <DrawerHeaderTitle id="group-license-title" action={<Button appearance="subtle" aria-label={t('common.close')} icon={<DismissRegular />} onClick={close} />}>
-          {t('groups.assignTitle', { group: group.displayName })}
-        </DrawerHeaderTitle>
-      </DrawerHeader>
+    <SidePanel open={open} size="medium" title={t('groups.assignTitle', { group: group.displayName })} onClose={close}>
       <DrawerBody className={styles.body}>
         <Text>{t('groups.directMembersOnly')}</Text>
         {error === undefined ? null : <ErrorBar error={error} />}
@@ -95,6 +90,6 @@ export function GroupLicenseDrawer({ open, group, products, onClose, onAssigned 
         </Button>
         <Button onClick={close}>{t('common.cancel')}</Button>
       </DrawerFooter>
-    </OverlayDrawer>
+    </SidePanel>
   );
 }

@@ -30,20 +30,22 @@ import type { ProductOverview } from '../../../client/types.js';
 import { followLink } from '../../app/router.js';
 import { productPath, ROUTES } from '../../app/routes.js';
 import { useSession } from '../../app/session.js';
+import { ChangeOutcome } from '../../components/ChangeOutcome.js';
+import { ConfirmDialog } from '../../components/ConfirmDialog.js';
 import { ErrorBar } from '../../components/ErrorBar.js';
 import { Loading } from '../../components/Loading.js';
 import { PageHeader } from '../../components/PageHeader.js';
+import { Surface } from '../../components/Surface.js';
 import { useI18n, type Translate } from '../../i18n/i18n.js';
 import type { MessageKey } from '../../i18n/messages-en.js';
 import { useAsync } from '../../lib/use-async.js';
+import { useChange } from '../../lib/use-change.js';
 import { GroupLicenseDrawer } from './GroupLicenseDrawer.js';
-import { ConfirmDialog } from '../settings/ConfirmDialog.js';
-import { groupType, isDynamic, processingStateLabel } from './group-text.js';
+import { groupType, isDynamic, processingStateLabel, reprocessOutcome } from './group-text.js';
 import { MembershipRuleEditor } from './MembershipRuleEditor.js';
 import { UserPicker } from './UserPicker.js';
 
 const useStyles = makeStyles({
-  surface: { backgroundColor: tokens.colorNeutralBackground1, borderRadius: tokens.borderRadiusMedium, boxShadow: tokens.shadow4, padding: tokens.spacingHorizontalL, display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
   tabs: { marginBottom: tokens.spacingVerticalM },
   meta: { display: 'flex', gap: tokens.spacingHorizontalM, alignItems: 'center', color: tokens.colorNeutralForeground2 },
   picker: { maxWidth: '420px' },
@@ -125,25 +127,19 @@ function MembersTab({ group }: { group: Group }) {
   const { t } = useI18n();
   const { client, session } = useSession();
   const members = useAsync(() => client.listGroupMembers(group.id), `members:${group.id}`);
-  const [error, setError] = useState<unknown>();
-  const [notice, setNotice] = useState<string>();
+  const change = useChange();
   const dynamic = isDynamic(group);
   const canManage = session.allowedActions.includes('groupMembers.manage');
 
-  const change = async (action: () => Promise<void>, message: string) => {
-    setError(undefined);
-    setNotice(undefined);
-    try {
+  const changeMembers = (action: () => Promise<void>, message: string) =>
+    change.run(async () => {
       await action();
-      setNotice(message);
       members.reload();
-    } catch (caught) {
-      setError(caught);
-    }
-  };
+      return message;
+    });
 
   return (
-    <section className={styles.surface} aria-label={t('groups.membersTab')}>
+    <Surface roomy aria-label={t('groups.membersTab')}>
       {dynamic ? (
         <MessageBar intent="info">
           <MessageBarBody>{t('groups.dynamicMembersInfo')}</MessageBarBody>
@@ -153,16 +149,11 @@ function MembersTab({ group }: { group: Group }) {
           <UserPicker
             label={t('groups.addMember')}
             disabled={!canManage}
-            onPick={(user) => void change(() => client.addGroupMember(group.id, user.id), t('groups.memberAdded', { name: user.displayName }))}
+            onPick={(user) => void changeMembers(() => client.addGroupMember(group.id, user.id), t('groups.memberAdded', { name: user.displayName }))}
           />
         </div>
       )}
-      {notice === undefined ? null : (
-        <MessageBar intent="success" role="status">
-          <MessageBarBody>{notice}</MessageBarBody>
-        </MessageBar>
-      )}
-      {error === undefined ? null : <ErrorBar error={error} />}
+      <ChangeOutcome change={change} />
       {members.state.status === 'loading' ? <Loading /> : null}
       {members.state.status === 'error' ? <ErrorBar error={members.state.error} onRetry={members.reload} /> : null}
       {members.state.status === 'done' && members.state.data.length === 0 ? <Text className={styles.empty}>{t('groups.noMembers')}</Text> : null}
@@ -190,7 +181,7 @@ function MembersTab({ group }: { group: Group }) {
                       icon={<DeleteRegular />}
                       disabled={!canManage}
                       aria-label={t('groups.removeMember', { name: member.displayName })}
-                      onClick={() => void change(() => client.removeGroupMember(group.id, member.id), t('groups.memberRemoved', { name: member.displayName }))}
+                      onClick={() => void changeMembers(() => client.removeGroupMember(group.id, member.id), t('groups.memberRemoved', { name: member.displayName }))}
                     />
                   </TableCell>
                 )}
@@ -199,7 +190,7 @@ function MembersTab({ group }: { group: Group }) {
           </TableBody>
         </Table>
       ) : null}
-    </section>
+    </Surface>
   );
 }
 
@@ -212,27 +203,20 @@ function LicensesTab({ group, onChanged }: { group: Group; onChanged: () => void
   const held = useAsync(() => client.groupLicenses(group.id), `group-licenses:${group.id}:${(group.assignedLicenses ?? []).map((license) => license.skuId).join(',')}`);
   const [isAssignOpen, setAssignOpen] = useState(false);
   const [removing, setRemoving] = useState<{ skuId: string; productName: string }>();
-  const [error, setError] = useState<unknown>();
-  const [notice, setNotice] = useState<string>();
+  const change = useChange();
   const canAssign = session.allowedActions.includes('licenses.assign');
   const licenses = held.state.status === 'done' ? held.state.data : [];
   const productOf = (skuId: string): ProductOverview | undefined => (products.state.status === 'done' ? products.state.data.find((product) => product.skuId === skuId) : undefined);
-
-  const change = async (action: () => Promise<unknown>, message: string) => {
-    setError(undefined);
-    setNotice(undefined);
-    try {
+  const changeLicenses = (action: () => Promise<unknown>, message: string) =>
+    change.run(async () => {
       await action();
-      setNotice(message);
       held.reload();
       onChanged();
-    } catch (caught) {
-      setError(caught);
-    }
-  };
+      return message;
+    });
 
   return (
-    <section className={styles.surface} aria-label={t('groups.licensesTab')}>
+    <Surface roomy aria-label={t('groups.licensesTab')}>
       <MessageBar intent="info">
         <MessageBarBody>{t('groups.directMembersOnly')}</MessageBarBody>
       </MessageBar>
@@ -241,12 +225,7 @@ function LicensesTab({ group, onChanged }: { group: Group; onChanged: () => void
           {t('groups.assignLicenses')}
         </ToolbarButton>
       </Toolbar>
-      {notice === undefined ? null : (
-        <MessageBar intent="success" role="status">
-          <MessageBarBody>{notice}</MessageBarBody>
-        </MessageBar>
-      )}
-      {error === undefined ? null : <ErrorBar error={error} />}
+      <ChangeOutcome change={change} />
       {group.licenseProcessingState?.state === undefined ? null : <Text>{t('groups.processingState', { state: processingStateLabel(group.licenseProcessingState.state, t) })}</Text>}
       {products.state.status === 'error' ? <ErrorBar error={products.state.error} onRetry={products.reload} /> : null}
       {held.state.status === 'loading' ? <Loading /> : null}
@@ -284,7 +263,7 @@ function LicensesTab({ group, onChanged }: { group: Group; onChanged: () => void
                       title={canAssign ? undefined : t('groups.needsLicenseRole')}
                       label={license.waitlist ? t('groups.on') : t('groups.off')}
                       onChange={(_event, data) =>
-                        void change(() => client.setGroupLicenseWaitlist(group.id, license.skuId, data.checked), data.checked ? t('groups.waitlistOn', { product: productName }) : t('groups.waitlistOff', { product: productName }))
+                        void changeLicenses(() => client.setGroupLicenseWaitlist(group.id, license.skuId, data.checked), data.checked ? t('groups.waitlistOn', { product: productName }) : t('groups.waitlistOff', { product: productName }))
                       }
                     />
                   </TableCell>
@@ -309,7 +288,7 @@ function LicensesTab({ group, onChanged }: { group: Group; onChanged: () => void
           onConfirm={async () => {
             await client.assignGroupLicense(group.id, { addLicenses: [], removeLicenses: [removing.skuId] });
             setRemoving(undefined);
-            setNotice(t('groups.licenseRemoved', { product: removing.productName }));
+            change.setNotice(t('groups.licenseRemoved', { product: removing.productName }));
             held.reload();
             onChanged();
           }}
@@ -323,12 +302,12 @@ function LicensesTab({ group, onChanged }: { group: Group; onChanged: () => void
           onClose={() => setAssignOpen(false)}
           onAssigned={(productName) => {
             setAssignOpen(false);
-            setNotice(t('groups.licenseAssigned', { product: productName }));
+            change.setNotice(t('groups.licenseAssigned', { product: productName }));
             onChanged();
           }}
         />
       ) : null}
-    </section>
+    </Surface>
   );
 }
 
@@ -338,43 +317,28 @@ function ErrorsTab({ group }: { group: Group }) {
   const { client, session } = useSession();
   const members = useAsync(() => client.membersWithLicenseErrors(group.id), `license-errors:${group.id}`);
   const products = useAsync(() => client.listProducts(), 'products');
-  const [error, setError] = useState<unknown>();
-  const [notice, setNotice] = useState<string>();
-  const [isBusy, setBusy] = useState(false);
+  const change = useChange();
   const canAssign = session.allowedActions.includes('licenses.assign');
   const productName = (skuId: string) => (products.state.status === 'done' ? (products.state.data.find((product) => product.skuId === skuId)?.displayName ?? skuId) : skuId);
 
-  const reprocess = async () => {
-    setBusy(true);
-    setError(undefined);
-    setNotice(undefined);
-    try {
-      const result = await client.reprocessGroup(group.id);
-      setNotice(t('groups.reprocessed', { processed: result.processed, succeeded: result.succeeded, failed: result.failed }));
+  const reprocess = () =>
+    change.run(async () => {
+      const outcome = reprocessOutcome(await client.reprocessGroup(group.id), t);
       members.reload();
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
-    }
-  };
+      return outcome;
+    });
 
   return (
-    <section className={styles.surface} aria-label={t('groups.errorsTab')}>
+    <Surface roomy aria-label={t('groups.errorsTab')}>
       <Toolbar aria-label={t('groups.errorsTab')}>
-        <ToolbarButton appearance="subtle" icon={<ArrowSyncRegular />} disabled={isBusy || !canAssign} title={canAssign ? undefined : t('groups.needsLicenseRole')} onClick={() => void reprocess()}>
+        <ToolbarButton appearance="subtle" icon={<ArrowSyncRegular />} disabled={change.isBusy || !canAssign} title={canAssign ? undefined : t('groups.needsLicenseRole')} onClick={() => void reprocess()}>
           {t('groups.reprocess')}
         </ToolbarButton>
         <ToolbarButton appearance="subtle" icon={<ArrowClockwiseRegular />} onClick={members.reload}>
           {t('common.refresh')}
         </ToolbarButton>
       </Toolbar>
-      {notice === undefined ? null : (
-        <MessageBar intent="success" role="status">
-          <MessageBarBody>{notice}</MessageBarBody>
-        </MessageBar>
-      )}
-      {error === undefined ? null : <ErrorBar error={error} />}
+      <ChangeOutcome change={change} />
       {members.state.status === 'loading' ? <Loading /> : null}
       {members.state.status === 'error' ? <ErrorBar error={members.state.error} onRetry={members.reload} /> : null}
       {members.state.status === 'done' && members.state.data.length === 0 ? <Text className={styles.empty}>{t('groups.noErrors')}</Text> : null}
@@ -403,6 +367,6 @@ function ErrorsTab({ group }: { group: Group }) {
           </TableBody>
         </Table>
       ) : null}
-    </section>
+    </Surface>
   );
 }

@@ -1,25 +1,25 @@
-import { Badge, Button, Link, makeStyles, SearchBox, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, Toolbar, ToolbarButton, tokens } from '@fluentui/react-components';
-import { AddRegular, ArrowClockwiseRegular, ChevronLeftRegular, ChevronRightRegular } from '@fluentui/react-icons';
-import { useEffect, useState } from 'react';
+import { Badge, Link, makeStyles, SearchBox, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, Toolbar, ToolbarButton, tokens } from '@fluentui/react-components';
+import { AddRegular, ArrowClockwiseRegular } from '@fluentui/react-icons';
+import { useState } from 'react';
 import { followLink, navigate } from '../../app/router.js';
 import { groupPath } from '../../app/routes.js';
 import { useSession } from '../../app/session.js';
 import { ErrorBar } from '../../components/ErrorBar.js';
 import { Loading } from '../../components/Loading.js';
+import { Pager } from '../../components/Pager.js';
 import { PageHeader } from '../../components/PageHeader.js';
+import { Surface } from '../../components/Surface.js';
 import { useI18n } from '../../i18n/i18n.js';
 import { useAsync } from '../../lib/use-async.js';
+import { usePageTokens } from '../../lib/use-page-tokens.js';
+import { useSearchBox } from '../../lib/use-search-box.js';
 import { CreateGroupDrawer } from './CreateGroupDrawer.js';
 import { groupType, isDynamic } from './group-text.js';
 
-const SEARCH_DELAY_MS = 300;
-
 const useStyles = makeStyles({
-  surface: { backgroundColor: tokens.colorNeutralBackground1, borderRadius: tokens.borderRadiusMedium, boxShadow: tokens.shadow4, padding: tokens.spacingHorizontalL, display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS },
   commandBar: { display: 'flex', alignItems: 'center', justifyContent: 'space-between', flexWrap: 'wrap', gap: tokens.spacingHorizontalM },
   nameColumn: { width: '32%' },
   empty: { padding: tokens.spacingVerticalL, display: 'block' },
-  pager: { display: 'flex', justifyContent: 'flex-end', gap: tokens.spacingHorizontalS },
 });
 
 /** Groups: every group with its type, membership and licenses; create a static or dynamic group. */
@@ -27,30 +27,18 @@ export function GroupsPage() {
   const styles = useStyles();
   const { t, formatNumber, formatDate } = useI18n();
   const { client, session } = useSession();
-  const [searchInput, setSearchInput] = useState('');
-  const [search, setSearch] = useState('');
-  const [pageTokens, setPageTokens] = useState<(string | undefined)[]>([undefined]);
-  const [pageIndex, setPageIndex] = useState(0);
+  const pages = usePageTokens();
+  const { input: searchInput, setInput: setSearchInput, search } = useSearchBox(pages.restart);
   const [isCreateOpen, setCreateOpen] = useState(false);
   const canCreate = session.allowedActions.includes('groups.manage');
 
-  useEffect(() => {
-    const timer = setTimeout(() => {
-      setSearch(searchInput.trim());
-      setPageTokens([undefined]);
-      setPageIndex(0);
-    }, SEARCH_DELAY_MS);
-    return () => clearTimeout(timer);
-  }, [searchInput]);
-
-  const pageToken = pageTokens[pageIndex];
-  const { state, reload } = useAsync(() => client.listGroups({ search, ...(pageToken === undefined ? {} : { skiptoken: pageToken }) }), `groups:${search}:${pageToken ?? ''}`);
+  const { state, reload } = useAsync(() => client.listGroups({ search, ...pages.pageQuery }), `groups:${search}:${pages.pageToken ?? ''}`);
   const page = state.status === 'done' ? state.data : undefined;
 
   return (
     <>
       <PageHeader title={t('groups.title')} subtitle={t('groups.subtitle')} />
-      <section className={styles.surface} aria-label={t('groups.title')}>
+      <Surface aria-label={t('groups.title')}>
         <div className={styles.commandBar}>
           <Toolbar aria-label={t('groups.title')}>
             <ToolbarButton appearance="subtle" icon={<AddRegular />} disabled={!canCreate} title={canCreate ? undefined : t('groups.needsGroupsRole')} onClick={() => setCreateOpen(true)}>
@@ -101,26 +89,8 @@ export function GroupsPage() {
             </TableBody>
           </Table>
         ) : null}
-        {page !== undefined && (pageIndex > 0 || page.skiptoken !== null) ? (
-          <nav className={styles.pager} aria-label={t('groups.paging')}>
-            <Button appearance="subtle" icon={<ChevronLeftRegular />} disabled={pageIndex === 0} onClick={() => setPageIndex(pageIndex - 1)}>
-              {t('product.previousPage')}
-            </Button>
-            <Button
-              appearance="subtle"
-              icon={<ChevronRightRegular />}
-              iconPosition="after"
-              disabled={page.skiptoken === null}
-              onClick={() => {
-                setPageTokens([...pageTokens.slice(0, pageIndex + 1), page.skiptoken ?? undefined]);
-                setPageIndex(pageIndex + 1);
-              }}
-            >
-              {t('product.nextPage')}
-            </Button>
-          </nav>
-        ) : null}
-      </section>
+        {page === undefined ? null : <Pager pages={pages} nextToken={page.skiptoken} label={t('groups.paging')} />}
+      </Surface>
       <CreateGroupDrawer open={isCreateOpen} onClose={() => setCreateOpen(false)} onCreated={(groupId) => navigate(groupPath(groupId))} />
     </>
   );

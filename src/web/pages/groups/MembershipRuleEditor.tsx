@@ -2,11 +2,12 @@ import { Button, Field, makeStyles, MessageBar, MessageBarBody, MessageBarTitle,
 import { useState } from 'react';
 import type { Group, RulePreview } from '../../../client/billing-groups.js';
 import { useSession } from '../../app/session.js';
-import { ErrorBar } from '../../components/ErrorBar.js';
+import { ChangeOutcome } from '../../components/ChangeOutcome.js';
+import { Surface } from '../../components/Surface.js';
 import { useI18n } from '../../i18n/i18n.js';
+import { useChange } from '../../lib/use-change.js';
 
 const useStyles = makeStyles({
-  surface: { backgroundColor: tokens.colorNeutralBackground1, borderRadius: tokens.borderRadiusMedium, boxShadow: tokens.shadow4, padding: tokens.spacingHorizontalL, display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
   rule: { fontFamily: tokens.fontFamilyMonospace },
   actions: { display: 'flex', gap: tokens.spacingHorizontalS },
   list: { margin: 0, paddingInlineStart: tokens.spacingHorizontalXL },
@@ -27,37 +28,24 @@ export function MembershipRuleEditor({ group, onSaved }: { group: Group; onSaved
   const { client, session } = useSession();
   const [rule, setRule] = useState(group.membershipRule ?? '');
   const [preview, setPreview] = useState<PreviewView>();
-  const [error, setError] = useState<unknown>();
-  const [notice, setNotice] = useState<string>();
-  const [isBusy, setBusy] = useState(false);
+  const change = useChange();
   const canManage = session.allowedActions.includes('groups.manage');
 
-  const run = async (action: () => Promise<void>) => {
-    setBusy(true);
-    setError(undefined);
-    setNotice(undefined);
-    try {
-      await action();
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
-    }
-  };
   const namesOf = async (ids: string[]) => (await client.usersByIds(ids)).map((user) => user.displayName);
 
   const showPreview = () =>
-    run(async () => {
+    change.run(async () => {
       const result = await client.previewMembershipRule(group.id, rule.trim());
       const [joiningNames, leavingNames] = await Promise.all([namesOf(result.joining), namesOf(result.leaving)]);
       setPreview({ ...result, joiningNames, leavingNames });
+      return undefined;
     });
   const save = () =>
-    run(async () => {
+    change.run(async () => {
       await client.updateGroup(group.id, { membershipRule: rule.trim() });
       setPreview(undefined);
-      setNotice(t('groups.ruleSaved'));
       onSaved();
+      return t('groups.ruleSaved');
     });
 
   const names = (list: string[], total: number) => (
@@ -70,24 +58,19 @@ export function MembershipRuleEditor({ group, onSaved }: { group: Group; onSaved
   );
 
   return (
-    <section className={styles.surface} aria-label={t('groups.ruleTab')}>
+    <Surface roomy aria-label={t('groups.ruleTab')}>
       <Field label={t('groups.rule')} hint={t('groups.ruleHint')}>
         <Textarea className={styles.rule} value={rule} resize="vertical" onChange={(_event, data) => setRule(data.value)} />
       </Field>
       <div className={styles.actions}>
-        <Button disabled={isBusy || rule.trim() === '' || !canManage} title={canManage ? undefined : t('groups.needsGroupsRole')} onClick={() => void showPreview()}>
+        <Button disabled={change.isBusy || rule.trim() === '' || !canManage} title={canManage ? undefined : t('groups.needsGroupsRole')} onClick={() => void showPreview()}>
           {t('groups.previewRule')}
         </Button>
-        <Button appearance="primary" disabled={isBusy || rule.trim() === '' || rule.trim() === group.membershipRule || !canManage} title={canManage ? undefined : t('groups.needsGroupsRole')} onClick={() => void save()}>
+        <Button appearance="primary" disabled={change.isBusy || rule.trim() === '' || rule.trim() === group.membershipRule || !canManage} title={canManage ? undefined : t('groups.needsGroupsRole')} onClick={() => void save()}>
           {t('groups.saveRule')}
         </Button>
       </div>
-      {notice === undefined ? null : (
-        <MessageBar intent="success" role="status">
-          <MessageBarBody>{notice}</MessageBarBody>
-        </MessageBar>
-      )}
-      {error === undefined ? null : <ErrorBar error={error} />}
+      <ChangeOutcome change={change} />
       {preview === undefined ? null : (
         <MessageBar intent={preview.failed > 0 ? 'warning' : 'info'} layout="multiline" role="status">
           <MessageBarBody>
@@ -109,6 +92,6 @@ export function MembershipRuleEditor({ group, onSaved }: { group: Group; onSaved
           </MessageBarBody>
         </MessageBar>
       )}
-    </section>
+    </Surface>
   );
 }

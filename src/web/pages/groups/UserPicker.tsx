@@ -1,40 +1,19 @@
 import { Combobox, Field, Option } from '@fluentui/react-components';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import type { DirectoryUser } from '../../../client/types.js';
 import { useSession } from '../../app/session.js';
 import { useI18n } from '../../i18n/i18n.js';
-
-const TYPEAHEAD_DELAY_MS = 200;
+import { useTypeahead } from '../../lib/use-typeahead.js';
 
 /** A typeahead over /v1.0/users choosing one user. */
 export function UserPicker({ label, onPick, disabled }: { label: string; onPick: (user: DirectoryUser) => void; disabled?: boolean }) {
   const { t } = useI18n();
   const { client } = useSession();
   const [query, setQuery] = useState('');
-  const [options, setOptions] = useState<DirectoryUser[]>();
-  const [error, setError] = useState<string>();
-
-  useEffect(() => {
-    let isCurrent = true;
-    const timer = setTimeout(() => {
-      client.searchUsers(query).then(
-        (found) => {
-          if (isCurrent) {
-            setOptions(found);
-            setError(undefined);
-          }
-        },
-        (caught: unknown) => isCurrent && setError(caught instanceof Error ? caught.message : String(caught)),
-      );
-    }, TYPEAHEAD_DELAY_MS);
-    return () => {
-      isCurrent = false;
-      clearTimeout(timer);
-    };
-  }, [client, query]);
+  const { options, error } = useTypeahead((words) => client.searchUsers(words), query);
 
   return (
-    <Field label={label} validationMessage={error}>
+    <Field label={label} validationMessage={error instanceof Error ? error.message : undefined}>
       <Combobox
         disabled={disabled}
         freeform

@@ -1,4 +1,4 @@
-import type { Group } from '../../../client/billing-groups.js';
+import type { Group, ReprocessResult } from '../../../client/billing-groups.js';
 import type { Translate } from '../../i18n/i18n.js';
 import type { MessageKey } from '../../i18n/messages-en.js';
 
@@ -19,3 +19,6 @@ export const processingStateLabel = (state: string, t: Translate): string => {
   const key = PROCESSING_STATES[state];
   return key === undefined ? state : t(key);
 };
+
+/** What reprocessing a group's licenses did, in words. */
+export const reprocessOutcome = (result: ReprocessResult, t: Translate): string => t('groups.reprocessed', { processed: result.processed, succeeded: result.succeeded, failed: result.failed });

@@ -8,12 +8,12 @@ import { useSession } from '../../app/session.js';
 import { ErrorBar } from '../../components/ErrorBar.js';
 import { Loading } from '../../components/Loading.js';
 import { PageHeader } from '../../components/PageHeader.js';
+import { Surface } from '../../components/Surface.js';
 import { useI18n, type Translate } from '../../i18n/i18n.js';
 import { useAsync } from '../../lib/use-async.js';
 
 const useStyles = makeStyles({
   grid: { display: 'grid', gridTemplateColumns: 'minmax(0, 3fr) minmax(0, 2fr)', gap: tokens.spacingHorizontalXL, alignItems: 'start' },
-  surface: { backgroundColor: tokens.colorNeutralBackground1, borderRadius: tokens.borderRadiusMedium, boxShadow: tokens.shadow4, padding: tokens.spacingHorizontalL, display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
   sectionHeader: { display: 'flex', alignItems: 'center', justifyContent: 'space-between' },
   chart: { listStyleType: 'none', margin: 0, padding: 0, display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
   row: { display: 'grid', gridTemplateColumns: 'minmax(0, 2fr) minmax(0, 3fr) 11em', alignItems: 'center', gap: tokens.spacingHorizontalM },
@@ -139,7 +139,7 @@ export function HomePage() {
       {state.status === 'error' ? <ErrorBar error={state.error} onRetry={reload} /> : null}
       {state.status === 'done' ? (
         <div className={styles.grid}>
-          <section className={styles.surface} aria-labelledby="seat-usage-title">
+          <Surface roomy aria-labelledby="seat-usage-title">
             <div className={styles.sectionHeader}>
               <Text as="h2" id="seat-usage-title" size={500} weight="semibold">
                 {t('home.seatUsage')}
@@ -149,8 +149,8 @@ export function HomePage() {
               </Button>
             </div>
             <SeatChart products={state.data.products} />
-          </section>
-          <section className={styles.surface} aria-labelledby="attention-title">
+          </Surface>
+          <Surface roomy aria-labelledby="attention-title">
             <Text as="h2" id="attention-title" size={500} weight="semibold">
               {t('home.needsAttention')}{' '}
               {state.data.needsAttention.length === 0 ? null : (
@@ -181,7 +181,7 @@ export function HomePage() {
                 );
               })}
             </ul>
-          </section>
+          </Surface>
         </div>
       ) : null}
     </>

@@ -3,11 +3,8 @@ import {
   Button,
   DrawerBody,
   DrawerFooter,
-  DrawerHeader,
-  DrawerHeaderTitle,
   Field,
   makeStyles,
-  OverlayDrawer,
   Tag,
   TagPicker,
   TagPickerControl,
@@ -19,17 +16,17 @@ import {
   tokens,
   type TagPickerProps,
 } from '@fluentui/react-components';
-import { DismissRegular } from '@fluentui/react-icons';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import type { DirectoryUser, ProductOverview } from '../../../client/types.js';
 import { useSession } from '../../app/session.js';
 import { ErrorBar } from '../../components/ErrorBar.js';
 import { ServiceSwitches } from '../../components/ServiceSwitches.js';
+import { SidePanel } from '../../components/SidePanel.js';
 import { useI18n } from '../../i18n/i18n.js';
+import { useTypeahead } from '../../lib/use-typeahead.js';
 
 /** The API's limit for one Assign on the Licenses page. */
 const MAX_USERS = 20;
-const TYPEAHEAD_DELAY_MS = 200;
 
 const useStyles = makeStyles({
   body: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalL },
@@ -49,28 +46,12 @@ export function AssignLicensesDrawer({ open, product, onClose, onAssigned }: Pro
   const { t } = useI18n();
   const { client } = useSession();
   const [query, setQuery] = useState('');
-  const [options, setOptions] = useState<DirectoryUser[] | undefined>();
   const [chosen, setChosen] = useState<DirectoryUser[]>([]);
   const [disabledPlans, setDisabledPlans] = useState<Set<string>>(new Set());
   const [error, setError] = useState<unknown>();
   const [isBusy, setBusy] = useState(false);
 
-  useEffect(() => {
-    if (!open) {
-      return;
-    }
-    let isCurrent = true;
-    const timer = setTimeout(() => {
-      client.searchUsers(query).then(
-        (found) => isCurrent && setOptions(found),
-        (caught: unknown) => isCurrent && setError(caught),
-      );
-    }, TYPEAHEAD_DELAY_MS);
-    return () => {
-      isCurrent = false;
-      clearTimeout(timer);
-    };
-  }, [client, open, query]);
+  const { options, error: searchError } = useTypeahead((words) => client.searchUsers(words), query, open);
 
   const reset = () => {
     setQuery('');
@@ -112,15 +93,11 @@ export function AssignLicensesDrawer({ open, product, onClose, onAssigned }: Pro
   const unchosen = (options ?? []).filter((option) => !chosen.some((user) => user.id === option.id));
 
   return (
-    <OverlayDrawer open={open} position="end" size="medium" onOpenChange={(_event, data) => !data.open && close()} aria-labelledby="assign-title">
-      <DrawerHeader>
-        <DrawerHeaderTitle id="assign-title" action={<Button appearance="subtle" aria-label={t('common.close')} icon={<DismissRegular />} onClick={close} />}>
-          {t('assign.title')}
-        </DrawerHeaderTitle>
-      </DrawerHeader>
+    <SidePanel open={open} size="medium" title={t('assign.title')} onClose={close}>
       <DrawerBody className={styles.body}>
         <Text>{t('assign.intro', { product: product.displayName, max: MAX_USERS, available: product.available })}</Text>
         {error === undefined ? null : <ErrorBar error={error} />}
+        {searchError === undefined ? null : <ErrorBar error={searchError} />}
         <Field label={t('assign.users')} hint={t('assign.maxUsers', { max: MAX_USERS })}>
           <TagPicker onOptionSelect={onOptionSelect} selectedOptions={chosen.map((user) => user.id)}>
             <TagPickerControl>
@@ -160,6 +137,6 @@ export function AssignLicensesDrawer({ open, product, onClose, onAssigned }: Pro
         </Button>
         <Button onClick={close}>{t('common.cancel')}</Button>
       </DrawerFooter>
-    </OverlayDrawer>
+    </SidePanel>
   );
 }

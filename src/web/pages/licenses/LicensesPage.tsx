@@ -6,11 +6,11 @@ import { useSession } from '../../app/session.js';
 import { ErrorBar } from '../../components/ErrorBar.js';
 import { Loading } from '../../components/Loading.js';
 import { PageHeader } from '../../components/PageHeader.js';
+import { Surface } from '../../components/Surface.js';
 import { useI18n } from '../../i18n/i18n.js';
 import { useAsync } from '../../lib/use-async.js';
 
 const useStyles = makeStyles({
-  surface: { backgroundColor: tokens.colorNeutralBackground1, borderRadius: tokens.borderRadiusMedium, boxShadow: tokens.shadow4, padding: tokens.spacingHorizontalL },
   productColumn: { width: '45%' },
   empty: { padding: tokens.spacingVerticalL, display: 'block' },
 });
@@ -25,7 +25,7 @@ export function LicensesPage() {
   return (
     <>
       <PageHeader title={t('licenses.title')} subtitle={t('licenses.subtitle')} />
-      <section className={styles.surface} aria-label={t('licenses.products')}>
+      <Surface aria-label={t('licenses.products')}>
         <Toolbar aria-label={t('licenses.products')}>
           <Button appearance="subtle" icon={<ArrowClockwiseRegular />} onClick={reload}>
             {t('common.refresh')}
@@ -71,7 +71,7 @@ export function LicensesPage() {
             </TableBody>
           </Table>
         ) : null}
-      </section>
+      </Surface>
     </>
   );
 }

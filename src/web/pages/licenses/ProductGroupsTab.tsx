@@ -4,14 +4,9 @@ import {
   Combobox,
   DrawerBody,
   DrawerFooter,
-  DrawerHeader,
-  DrawerHeaderTitle,
   Field,
   Link,
-  MessageBar,
-  MessageBarBody,
   Option,
-  OverlayDrawer,
   Table,
   TableBody,
   TableCell,
@@ -22,23 +17,26 @@ import {
   Toolbar,
   ToolbarButton,
 } from '@fluentui/react-components';
-import { ArrowClockwiseRegular, ArrowSyncRegular, DeleteRegular, DismissRegular, PeopleAddRegular } from '@fluentui/react-icons';
-import { useEffect, useState } from 'react';
+import { ArrowClockwiseRegular, ArrowSyncRegular, DeleteRegular, PeopleAddRegular } from '@fluentui/react-icons';
+import { useState } from 'react';
 import type { Group } from '../../../client/billing-groups.js';
 import type { ProductOverview } from '../../../client/types.js';
 import { followLink } from '../../app/router.js';
 import { groupPath } from '../../app/routes.js';
 import { useSession } from '../../app/session.js';
+import { ChangeOutcome } from '../../components/ChangeOutcome.js';
+import { ConfirmDialog } from '../../components/ConfirmDialog.js';
 import { ErrorBar } from '../../components/ErrorBar.js';
 import { Loading } from '../../components/Loading.js';
 import { ServiceSwitches } from '../../components/ServiceSwitches.js';
+import { SidePanel } from '../../components/SidePanel.js';
+import { Surface } from '../../components/Surface.js';
 import { useI18n } from '../../i18n/i18n.js';
 import { useAsync } from '../../lib/use-async.js';
-import { groupType, processingStateLabel } from '../groups/group-text.js';
-import { ConfirmDialog } from '../settings/ConfirmDialog.js';
+import { useChange } from '../../lib/use-change.js';
+import { useTypeahead } from '../../lib/use-typeahead.js';
+import { groupType, processingStateLabel, reprocessOutcome } from '../groups/group-text.js';
 import { licensingBlockedReason, useUsersStyles } from '../users/users-common.js';
-
-const SEARCH_DELAY_MS = 250;
 
 /**
  * A product's Groups tab: the groups that give it to their members, whether any member is in
@@ -51,32 +49,24 @@ export function ProductGroupsTab({ product, onChanged }: { product: ProductOverv
   const groups = useAsync(() => client.groupsWithProduct(product.skuId), `product-groups:${product.skuId}`);
   const [isAssignOpen, setAssignOpen] = useState(false);
   const [removing, setRemoving] = useState<Group>();
-  const [notice, setNotice] = useState<string>();
-  const [error, setError] = useState<unknown>();
-  const [busyGroupId, setBusyGroupId] = useState<string>();
+  const change = useChange();
   const blockedReason = licensingBlockedReason(session, t);
 
   const afterChange = (message: string) => {
-    setNotice(message);
+    change.setNotice(message);
     groups.reload();
     onChanged();
   };
-  const reprocess = async (group: Group) => {
-    setBusyGroupId(group.id);
-    setError(undefined);
-    setNotice(undefined);
-    try {
-      const result = await client.reprocessGroup(group.id);
-      afterChange(t('groups.reprocessed', { processed: result.processed, succeeded: result.succeeded, failed: result.failed }));
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusyGroupId(undefined);
-    }
-  };
+  const reprocess = (group: Group) =>
+    change.run(async () => {
+      const outcome = reprocessOutcome(await client.reprocessGroup(group.id), t);
+      groups.reload();
+      onChanged();
+      return outcome;
+    });
 
   return (
-    <section className={styles.surface} aria-label={t('product.groupsTable', { product: product.displayName })}>
+    <Surface aria-label={t('product.groupsTable', { product: product.displayName })}>
       <Toolbar aria-label={t('product.groupsTab')}>
         <ToolbarButton appearance="subtle" icon={<PeopleAddRegular />} disabled={blockedReason !== undefined} title={blockedReason} onClick={() => setAssignOpen(true)}>
           {t('product.assignToGroup')}
@@ -86,12 +76,7 @@ export function ProductGroupsTab({ product, onChanged }: { product: ProductOverv
         </ToolbarButton>
       </Toolbar>
       <Text className={styles.hint}>{t('product.groupsIntro')}</Text>
-      {notice === undefined ? null : (
-        <MessageBar intent="success" role="status">
-          <MessageBarBody>{notice}</MessageBarBody>
-        </MessageBar>
-      )}
-      {error === undefined ? null : <ErrorBar error={error} />}
+      <ChangeOutcome change={change} />
       {groups.state.status === 'loading' ? <Loading /> : null}
       {groups.state.status === 'error' ? <ErrorBar error={groups.state.error} onRetry={groups.reload} /> : null}
       {groups.state.status === 'done' && groups.state.data.length === 0 ? <Text className={styles.empty}>{t('product.noGroups')}</Text> : null}
@@ -126,7 +111,7 @@ export function ProductGroupsTab({ product, onChanged }: { product: ProductOverv
                   )}
                 </TableCell>
                 <TableCell>
-                  <Button appearance="subtle" size="small" icon={<ArrowSyncRegular />} disabled={blockedReason !== undefined || busyGroupId !== undefined} title={blockedReason} onClick={() => void reprocess(group)}>
+                  <Button appearance="subtle" size="small" icon={<ArrowSyncRegular />} disabled={blockedReason !== undefined || change.isBusy} title={blockedReason} onClick={() => void reprocess(group)}>
                     {t('groups.reprocess')}
                   </Button>
                   <Button appearance="subtle" size="small" icon={<DeleteRegular />} disabled={blockedReason !== undefined} title={blockedReason} onClick={() => setRemoving(group)}>
@@ -161,7 +146,7 @@ export function ProductGroupsTab({ product, onChanged }: { product: ProductOverv
           afterChange(t('product.groupLicenseAssigned', { product: product.displayName, group }));
         }}
       />
-    </section>
+    </Surface>
   );
 }
 
@@ -171,28 +156,12 @@ function AssignToGroupDrawer({ open, product, heldBy, onClose, onAssigned }: { o
   const { t } = useI18n();
   const { client } = useSession();
   const [query, setQuery] = useState('');
-  const [options, setOptions] = useState<Group[]>();
   const [chosen, setChosen] = useState<Group>();
   const [disabledPlans, setDisabledPlans] = useState<Set<string>>(new Set());
   const [error, setError] = useState<unknown>();
   const [isBusy, setBusy] = useState(false);
 
-  useEffect(() => {
-    if (!open) {
-      return;
-    }
-    let isCurrent = true;
-    const timer = setTimeout(() => {
-      client.listGroups({ search: query }).then(
-        (page) => isCurrent && setOptions(page.value),
-        (caught: unknown) => isCurrent && setError(caught),
-      );
-    }, SEARCH_DELAY_MS);
-    return () => {
-      isCurrent = false;
-      clearTimeout(timer);
-    };
-  }, [client, open, query]);
+  const { options, error: searchError } = useTypeahead(async (words) => (await client.listGroups({ search: words })).value, query, open);
   const shown = options?.filter((group) => !heldBy.includes(group.id));
 
   const close = () => {
@@ -217,15 +186,11 @@ function AssignToGroupDrawer({ open, product, heldBy, onClose, onAssigned }: { o
   };
 
   return (
-    <OverlayDrawer open={open} position="end" size="medium" onOpenChange={(_event, data) => !data.open && close()} aria-labelledby="assign-group-title">
-      <DrawerHeader>
-        <DrawerHeaderTitle id="assign-group-title" action={<Button appearance="subtle" aria-label={t('common.close')} icon={<DismissRegular />} onClick={close} />}>
-          {t('product.assignToGroupTitle', { product: product.displayName })}
-        </DrawerHeaderTitle>
-      </DrawerHeader>
+    <SidePanel open={open} size="medium" title={t('product.assignToGroupTitle', { product: product.displayName })} onClose={close}>
       <DrawerBody className={styles.stack}>
         <Text>{t('product.assignToGroupIntro')}</Text>
         {error === undefined ? null : <ErrorBar error={error} />}
+        {searchError === undefined ? null : <ErrorBar error={searchError} />}
         <Field label={t('product.group')} required>
           <Combobox
             placeholder={t('product.groupPlaceholder')}
@@ -262,6 +227,6 @@ function AssignToGroupDrawer({ open, product, heldBy, onClose, onAssigned }: { o
         </Button>
         <Button onClick={close}>{t('common.cancel')}</Button>
       </DrawerFooter>
-    </OverlayDrawer>
+    </SidePanel>
   );
 }

@@ -3,17 +3,8 @@ import {
   BreadcrumbButton,
   BreadcrumbDivider,
   BreadcrumbItem,
-  Button,
   createTableColumn,
-  DataGrid,
-  DataGridBody,
-  DataGridCell,
-  DataGridHeader,
-  DataGridHeaderCell,
-  DataGridRow,
   makeStyles,
-  MessageBar,
-  MessageBarBody,
   SearchBox,
   Tab,
   TabList,
@@ -23,24 +14,29 @@ import {
   ToolbarDivider,
   tokens,
   type TableColumnDefinition,
-  type TableRowId,
 } from '@fluentui/react-components';
-import { ArrowClockwiseRegular, ChevronLeftRegular, ChevronRightRegular, PersonAddRegular, PersonDeleteRegular } from '@fluentui/react-icons';
-import { useEffect, useMemo, useState } from 'react';
+import { ArrowClockwiseRegular, PersonAddRegular, PersonDeleteRegular } from '@fluentui/react-icons';
+import { useMemo, useState } from 'react';
 import type { ProductOverview, ProductUser } from '../../../client/types.js';
 import { followLink } from '../../app/router.js';
 import { ROUTES } from '../../app/routes.js';
 import { useSession } from '../../app/session.js';
+import { ConfirmDialog } from '../../components/ConfirmDialog.js';
 import { ErrorBar } from '../../components/ErrorBar.js';
 import { Loading } from '../../components/Loading.js';
+import { Notice } from '../../components/Notice.js';
+import { Pager } from '../../components/Pager.js';
 import { PageHeader } from '../../components/PageHeader.js';
+import { Surface } from '../../components/Surface.js';
+import { UserGrid } from '../../components/UserGrid.js';
 import { useI18n, type Translate } from '../../i18n/i18n.js';
 import type { MessageKey } from '../../i18n/messages-en.js';
 import { useAsync } from '../../lib/use-async.js';
+import { usePageTokens } from '../../lib/use-page-tokens.js';
+import { useSearchBox } from '../../lib/use-search-box.js';
 import { AssignLicensesDrawer } from './AssignLicensesDrawer.js';
-import { licensingBlockedReason } from '../users/users-common.js';
+import { licensingBlockedReason, useUsersStyles } from '../users/users-common.js';
 import { ProductGroupsTab } from './ProductGroupsTab.js';
-import { UnassignDialog } from './UnassignDialog.js';
 
 const PAGE_SIZE = 50;
 const COLUMN_SIZES = {
@@ -49,16 +45,10 @@ const COLUMN_SIZES = {
   assignmentPath: { defaultWidth: 160, minWidth: 100 },
   status: { defaultWidth: 120, minWidth: 80 },
 };
-const SEARCH_DELAY_MS = 300;
 
 const useStyles = makeStyles({
-  surface: { backgroundColor: tokens.colorNeutralBackground1, borderRadius: tokens.borderRadiusMedium, boxShadow: tokens.shadow4, padding: tokens.spacingHorizontalL, display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS },
-  commandBar: { display: 'flex', alignItems: 'center', justifyContent: 'space-between', flexWrap: 'wrap', gap: tokens.spacingHorizontalM },
   counts: { display: 'flex', alignItems: 'center', gap: tokens.spacingHorizontalXL, color: tokens.colorNeutralForeground2 },
-  pager: { display: 'flex', alignItems: 'center', justifyContent: 'flex-end', gap: tokens.spacingHorizontalS, color: tokens.colorNeutralForeground2 },
   tabs: { marginBottom: tokens.spacingVerticalM },
-  empty: { padding: tokens.spacingVerticalL, display: 'block' },
-  gridBox: { minWidth: 0, overflowX: 'auto' },
 });
 
 function assignmentPath(user: ProductUser, skuId: string, t: Translate): string {
@@ -81,30 +71,21 @@ const statusOf = (user: ProductUser, skuId: string, t: Translate): string =>
 /** A product of Billing › Licenses: its counts and its licensed users, with Assign and Unassign. */
 export function ProductPage({ skuId }: { skuId: string }) {
   const styles = useStyles();
-  const { t, formatNumber } = useI18n();
+  const common = useUsersStyles();
+  const { t } = useI18n();
   const { client, session } = useSession();
-  const [searchInput, setSearchInput] = useState('');
-  const [search, setSearch] = useState('');
-  // Tokens of the pages seen so far: pageTokens[i] opens page i (undefined: the first).
-  const [pageTokens, setPageTokens] = useState<(string | undefined)[]>([undefined]);
-  const [pageIndex, setPageIndex] = useState(0);
-  const [selected, setSelected] = useState<Set<TableRowId>>(new Set());
+  const pages = usePageTokens();
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const { input: searchInput, setInput: setSearchInput, search } = useSearchBox(() => {
+    // A new search starts again on its first page with nothing selected.
+    pages.restart();
+    setSelected(new Set());
+  });
   const [isAssignOpen, setAssignOpen] = useState(false);
   const [isUnassignOpen, setUnassignOpen] = useState(false);
   const [notice, setNotice] = useState<string>();
   const [tab, setTab] = useState<'users' | 'groups'>('users');
   const blockedReason = licensingBlockedReason(session, t);
-
-  useEffect(() => {
-    const timer = setTimeout(() => {
-      setSearch(searchInput.trim());
-      // A new search starts again on its first page with nothing selected.
-      setPageTokens([undefined]);
-      setPageIndex(0);
-      setSelected(new Set());
-    }, SEARCH_DELAY_MS);
-    return () => clearTimeout(timer);
-  }, [searchInput]);
 
   const product = useAsync(async (): Promise<ProductOverview> => {
     const found = (await client.listProducts()).find((candidate) => candidate.skuId === skuId);
@@ -113,8 +94,7 @@ export function ProductPage({ skuId }: { skuId: string }) {
     }
     return found;
   }, `product:${skuId}`);
-  const pageToken = pageTokens[pageIndex];
-  const users = useAsync(() => client.listProductUsers(skuId, { top: PAGE_SIZE, search, ...(pageToken === undefined ? {} : { skiptoken: pageToken }) }), `users:${skuId}:${search}:${pageToken ?? ''}`);
+  const users = useAsync(() => client.listProductUsers(skuId, { top: PAGE_SIZE, search, ...pages.pageQuery }), `users:${skuId}:${search}:${pages.pageToken ?? ''}`);
 
   const refresh = () => {
     product.reload();
@@ -138,7 +118,6 @@ export function ProductPage({ skuId }: { skuId: string }) {
 
   const productName = product.state.status === 'done' ? product.state.data.displayName : '';
   const page = users.state.status === 'done' ? users.state.data : undefined;
-  const selectedIds = [...selected].map(String);
 
   return (
     <>
@@ -174,13 +153,9 @@ export function ProductPage({ skuId }: { skuId: string }) {
             <Tab value="groups">{t('product.groupsTab')}</Tab>
           </TabList>
           {tab === 'groups' ? <ProductGroupsTab product={product.state.data} onChanged={refresh} /> : null}
-          <section hidden={tab !== 'users'} className={styles.surface} aria-label={t('product.usersTable', { product: productName })}>
-            {notice === undefined ? null : (
-              <MessageBar intent="success" role="status">
-                <MessageBarBody>{notice}</MessageBarBody>
-              </MessageBar>
-            )}
-            <div className={styles.commandBar}>
+          <Surface hidden={tab !== 'users'} aria-label={t('product.usersTable', { product: productName })}>
+            <Notice message={notice} />
+            <div className={common.commandBar}>
               <Toolbar aria-label={productName}>
                 <ToolbarButton appearance="subtle" icon={<PersonAddRegular />} disabled={blockedReason !== undefined} title={blockedReason} onClick={() => setAssignOpen(true)}>
                   {t('product.assign')}
@@ -207,59 +182,12 @@ export function ProductPage({ skuId }: { skuId: string }) {
             </div>
             {users.state.status === 'loading' ? <Loading /> : null}
             {users.state.status === 'error' ? <ErrorBar error={users.state.error} onRetry={users.reload} /> : null}
-            {page !== undefined && page.value.length === 0 ? <Text className={styles.empty}>{search === '' ? t('product.noUsers') : t('product.noMatches', { search })}</Text> : null}
+            {page !== undefined && page.value.length === 0 ? <Text className={common.empty}>{search === '' ? t('product.noUsers') : t('product.noMatches', { search })}</Text> : null}
             {page !== undefined && page.value.length > 0 ? (
-              // The grid sizes its columns to its own box: a wrapper without padding keeps it inside the surface.
-              <div className={styles.gridBox}>
-                <DataGrid
-                  items={page.value}
-                  columns={columns}
-                  getRowId={(user: ProductUser) => user.id}
-                  selectionMode="multiselect"
-                  selectedItems={selected}
-                  onSelectionChange={(_event, data) => setSelected(new Set(data.selectedItems))}
-                  aria-label={t('product.usersTable', { product: productName })}
-                  focusMode="composite"
-                  resizableColumns
-                  columnSizingOptions={COLUMN_SIZES}
-                >
-                  <DataGridHeader>
-                    <DataGridRow selectionCell={{ checkboxIndicator: { 'aria-label': t('product.selectAll') } }}>
-                      {({ renderHeaderCell }) => <DataGridHeaderCell>{renderHeaderCell()}</DataGridHeaderCell>}
-                    </DataGridRow>
-                  </DataGridHeader>
-                  <DataGridBody<ProductUser>>
-                    {({ item, rowId }) => (
-                      <DataGridRow<ProductUser> key={rowId} selectionCell={{ checkboxIndicator: { 'aria-label': t('product.selectRow', { name: item.displayName }) } }}>
-                        {({ renderCell }) => <DataGridCell>{renderCell(item)}</DataGridCell>}
-                      </DataGridRow>
-                    )}
-                  </DataGridBody>
-                </DataGrid>
-              </div>
+              <UserGrid items={page.value} columns={columns} columnSizes={COLUMN_SIZES} label={t('product.usersTable', { product: productName })} selectedIds={selected} onSelectionChange={setSelected} />
             ) : null}
-            {page !== undefined && (pageIndex > 0 || page.skiptoken !== null) ? (
-              <nav className={styles.pager} aria-label={t('product.page', { page: pageIndex + 1 })}>
-                <Button appearance="subtle" icon={<ChevronLeftRegular />} disabled={pageIndex === 0} onClick={() => setPageIndex(pageIndex - 1)}>
-                  {t('product.previousPage')}
-                </Button>
-                <Text>{t('product.page', { page: formatNumber(pageIndex + 1) })}</Text>
-                <Button
-                  appearance="subtle"
-                  icon={<ChevronRightRegular />}
-                  iconPosition="after"
-                  disabled={page.skiptoken === null}
-                  onClick={() => {
-                    const next = page.skiptoken ?? undefined;
-                    setPageTokens([...pageTokens.slice(0, pageIndex + 1), next]);
-                    setPageIndex(pageIndex + 1);
-                  }}
-                >
-                  {t('product.nextPage')}
-                </Button>
-              </nav>
-            ) : null}
-          </section>
+            {page === undefined ? null : <Pager pages={pages} nextToken={page.skiptoken} label={t('product.pages', { product: productName })} />}
+          </Surface>
           <AssignLicensesDrawer
             open={isAssignOpen}
             product={product.state.data}
@@ -269,16 +197,20 @@ export function ProductPage({ skuId }: { skuId: string }) {
               afterChange(t('product.assigned', { count }));
             }}
           />
-          <UnassignDialog
-            open={isUnassignOpen}
-            product={product.state.data}
-            userIds={selectedIds}
-            onClose={() => setUnassignOpen(false)}
-            onUnassigned={(count) => {
-              setUnassignOpen(false);
-              afterChange(t('product.unassigned', { count }));
-            }}
-          />
+          {isUnassignOpen ? (
+            <ConfirmDialog
+              title={t('unassign.title')}
+              body={t('unassign.body', { count: selected.size, product: productName })}
+              confirmLabel={t('unassign.submit')}
+              busyLabel={t('unassign.working')}
+              onClose={() => setUnassignOpen(false)}
+              onConfirm={async () => {
+                await client.unassignProduct(skuId, { userIds: [...selected] });
+                setUnassignOpen(false);
+                afterChange(t('product.unassigned', { count: selected.size }));
+              }}
+            />
+          ) : null}
         </>
       ) : null}
     </>

@@ -8,14 +8,9 @@ import {
   DialogSurface,
   DialogTitle,
   DrawerBody,
-  DrawerHeader,
-  DrawerHeaderTitle,
   Field,
   Input,
   makeStyles,
-  MessageBar,
-  MessageBarBody,
-  OverlayDrawer,
   Switch,
   Table,
   TableBody,
@@ -26,19 +21,21 @@ import {
   Text,
   tokens,
 } from '@fluentui/react-components';
-import { DismissRegular } from '@fluentui/react-icons';
 import { useState } from 'react';
 import type { Subscription } from '../../../client/billing-groups.js';
 import { useSession } from '../../app/session.js';
+import { ChangeOutcome } from '../../components/ChangeOutcome.js';
 import { ErrorBar } from '../../components/ErrorBar.js';
 import { Loading } from '../../components/Loading.js';
+import { PanelSection } from '../../components/PanelSection.js';
+import { SidePanel } from '../../components/SidePanel.js';
 import { useI18n } from '../../i18n/i18n.js';
 import { useAsync } from '../../lib/use-async.js';
+import { useChange } from '../../lib/use-change.js';
 import { StatusBadge, termDate } from './subscription-text.js';
 
 const useStyles = makeStyles({
   body: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalL, paddingBottom: tokens.spacingVerticalXXL },
-  section: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS, borderTop: `1px solid ${tokens.colorNeutralStroke2}`, paddingTop: tokens.spacingVerticalM },
   facts: { display: 'grid', gridTemplateColumns: 'max-content 1fr', columnGap: tokens.spacingHorizontalL, rowGap: tokens.spacingVerticalXS, margin: 0 },
   term: { color: tokens.colorNeutralForeground2 },
   row: { display: 'flex', gap: tokens.spacingHorizontalS, alignItems: 'end', flexWrap: 'wrap' },
@@ -62,9 +59,7 @@ export function SubscriptionDrawer({ subscription, onClose, onChanged }: Props) 
   const { t, formatDate, formatNumber } = useI18n();
   const { client, session } = useSession();
   const [count, setCount] = useState('1');
-  const [error, setError] = useState<unknown>();
-  const [notice, setNotice] = useState<string>();
-  const [isBusy, setBusy] = useState(false);
+  const change = useChange();
   const [confirm, setConfirm] = useState<Confirm>();
   // The window is judged at the moment the panel opened (rendering stays pure).
   const [openedAt] = useState(() => Date.now());
@@ -74,18 +69,12 @@ export function SubscriptionDrawer({ subscription, onClose, onChanged }: Props) 
   const users = useAsync(() => (isSelfService ? client.listSubscriptionUsers(subscription.id) : Promise.resolve([])), `subscription-users:${subscription.id}:${subscription.consumedUnits}`);
 
   const run = async (action: () => Promise<string>) => {
-    setBusy(true);
-    setError(undefined);
-    setNotice(undefined);
-    try {
-      setNotice(await action());
+    await change.run(async () => {
+      const message = await action();
       onChanged();
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
-      setConfirm(undefined);
-    }
+      return message;
+    });
+    setConfirm(undefined);
   };
   const amount = Number.parseInt(count, 10);
   const isAmountValid = Number.isInteger(amount) && amount >= 1;
@@ -96,24 +85,20 @@ export function SubscriptionDrawer({ subscription, onClose, onChanged }: Props) 
   const endDate = subscription.termEndDateTime ?? subscription.nextLifecycleDateTime;
 
   return (
-    <OverlayDrawer open position="end" size="medium" onOpenChange={(_event, data) => !data.open && onClose()} aria-labelledby="subscription-title">
-      <DrawerHeader>
-        <DrawerHeaderTitle id="subscription-title" action={<Button appearance="subtle" aria-label={t('common.close')} icon={<DismissRegular />} onClick={onClose} />}>
-          {subscription.displayName}
-        </DrawerHeaderTitle>
+    <SidePanel
+      size="medium"
+      title={subscription.displayName}
+      header={
         <div className={styles.badges}>
           <StatusBadge subscription={subscription} />
           {subscription.isTrial ? <Badge appearance="tint" color="informative">{t('products.trial')}</Badge> : null}
           {isSelfService ? <Badge appearance="tint" color="warning">{t('products.selfService')}</Badge> : null}
         </div>
-      </DrawerHeader>
+      }
+      onClose={onClose}
+    >
       <DrawerBody className={styles.body}>
-        {notice === undefined ? null : (
-          <MessageBar intent="success" role="status">
-            <MessageBarBody>{notice}</MessageBarBody>
-          </MessageBar>
-        )}
-        {error === undefined ? null : <ErrorBar error={error} />}
+        <ChangeOutcome change={change} />
         <dl className={styles.facts}>
           <dt className={styles.term}>{t('products.licenses')}</dt>
           <dd>{formatNumber(subscription.totalLicenses)}</dd>
@@ -132,63 +117,51 @@ export function SubscriptionDrawer({ subscription, onClose, onChanged }: Props) 
         </dl>
 
         {isLive && !isSelfService ? (
-          <section className={styles.section} aria-labelledby="licenses-title">
-            <Text as="h2" id="licenses-title" weight="semibold" size={400}>
-              {t('products.changeLicenses')}
-            </Text>
+          <PanelSection title={t('products.changeLicenses')}>
             <div className={styles.row}>
               <Field label={t('products.licenseCount')} validationMessage={isAmountValid ? undefined : t('products.countInvalid')}>
                 <Input type="number" min={1} value={count} onChange={(_event, data) => setCount(data.value)} style={{ width: '120px' }} />
               </Field>
-              <Button appearance="primary" disabled={isBusy || !isAmountValid || !canManage} title={denied} onClick={() => void run(async () => (await client.addLicenses(subscription.id, amount), t('products.added', { count: amount })))}>
+              <Button appearance="primary" disabled={change.isBusy || !isAmountValid || !canManage} title={denied} onClick={() => void run(async () => (await client.addLicenses(subscription.id, amount), t('products.added', { count: amount })))}>
                 {t('products.buyLicenses')}
               </Button>
-              <Button disabled={isBusy || !isAmountValid || !canManage} title={denied} onClick={() => void run(async () => (await client.removeLicenses(subscription.id, amount), t('products.removed', { count: amount })))}>
+              <Button disabled={change.isBusy || !isAmountValid || !canManage} title={denied} onClick={() => void run(async () => (await client.removeLicenses(subscription.id, amount), t('products.removed', { count: amount })))}>
                 {t('products.removeLicenses')}
               </Button>
             </div>
             <Text className={styles.hint}>{t('products.removeHint')}</Text>
-          </section>
+          </PanelSection>
         ) : null}
 
         {isLive && !subscription.isTrial && !isSelfService ? (
-          <section className={styles.section} aria-labelledby="billing-title">
-            <Text as="h2" id="billing-title" weight="semibold" size={400}>
-              {t('products.billing')}
-            </Text>
+          <PanelSection title={t('products.billing')}>
             <Switch
               label={t('products.recurringBilling')}
               checked={subscription.recurringBilling}
-              disabled={isBusy || !canManage || isLapsed}
+              disabled={change.isBusy || !canManage || isLapsed}
               title={denied}
               onChange={(_event, data) => void run(async () => (await client.updateSubscription(subscription.id, { recurringBilling: data.checked }), data.checked ? t('products.recurringOn') : t('products.recurringOff')))}
             />
             <Text className={styles.hint}>{subscription.recurringBilling ? t('products.recurringOnHint', { date: endDate === null ? '—' : formatDate(endDate) }) : t('products.recurringOffHint')}</Text>
-          </section>
+          </PanelSection>
         ) : null}
 
         {subscription.isTrial && isLive ? (
-          <section className={styles.section} aria-labelledby="trial-title">
-            <Text as="h2" id="trial-title" weight="semibold" size={400}>
-              {t('products.trialSection')}
-            </Text>
+          <PanelSection title={t('products.trialSection')}>
             <Text>{termDate(subscription, t, formatDate)}</Text>
             <div className={styles.row}>
-              <Button appearance="primary" disabled={isBusy || !canManage} title={denied} onClick={() => void run(async () => (await client.convertTrial(subscription.id), t('products.converted')))}>
+              <Button appearance="primary" disabled={change.isBusy || !canManage} title={denied} onClick={() => void run(async () => (await client.convertTrial(subscription.id), t('products.converted')))}>
                 {t('products.convertTrial')}
               </Button>
-              <Button disabled={isBusy || !canManage || subscription.trialExtended} title={subscription.trialExtended ? t('products.alreadyExtended') : denied} onClick={() => void run(async () => (await client.extendTrial(subscription.id, 30), t('products.extended')))}>
+              <Button disabled={change.isBusy || !canManage || subscription.trialExtended} title={subscription.trialExtended ? t('products.alreadyExtended') : denied} onClick={() => void run(async () => (await client.extendTrial(subscription.id, 30), t('products.extended')))}>
                 {t('products.extendTrial')}
               </Button>
             </div>
-          </section>
+          </PanelSection>
         ) : null}
 
         {isSelfService && isLive ? (
-          <section className={styles.section} aria-labelledby="self-service-title">
-            <Text as="h2" id="self-service-title" weight="semibold" size={400}>
-              {t('products.selfServiceSection')}
-            </Text>
+          <PanelSection title={t('products.selfServiceSection')}>
             <Text className={styles.hint}>{t('products.selfServiceHint')}</Text>
             {users.state.status === 'loading' ? <Loading /> : null}
             {users.state.status === 'error' ? <ErrorBar error={users.state.error} onRetry={users.reload} /> : null}
@@ -214,44 +187,38 @@ export function SubscriptionDrawer({ subscription, onClose, onChanged }: Props) 
               </Table>
             ) : null}
             <div className={styles.row}>
-              <Button appearance="primary" disabled={isBusy || !canManage} title={denied} onClick={() => void run(async () => t('products.takenOver', { count: (await client.takeOver(subscription.id, 'moveUsers')).usersMoved }))}>
+              <Button appearance="primary" disabled={change.isBusy || !canManage} title={denied} onClick={() => void run(async () => t('products.takenOver', { count: (await client.takeOver(subscription.id, 'moveUsers')).usersMoved }))}>
                 {t('products.takeOverMove')}
               </Button>
-              <Button disabled={isBusy || !canManage} title={denied} onClick={() => setConfirm('takeOverCancel')}>
+              <Button disabled={change.isBusy || !canManage} title={denied} onClick={() => setConfirm('takeOverCancel')}>
                 {t('products.takeOverCancel')}
               </Button>
             </div>
-          </section>
+          </PanelSection>
         ) : null}
 
         {isLapsed ? (
-          <section className={styles.section} aria-labelledby="reactivate-title">
-            <Text as="h2" id="reactivate-title" weight="semibold" size={400}>
-              {t('products.reactivateSection')}
-            </Text>
+          <PanelSection title={t('products.reactivateSection')}>
             <Text className={styles.hint}>{t('products.reactivateHint')}</Text>
             <div className={styles.row}>
-              <Button appearance="primary" disabled={isBusy || !canManage} title={denied} onClick={() => void run(async () => (await client.reactivateSubscription(subscription.id), t('products.reactivated')))}>
+              <Button appearance="primary" disabled={change.isBusy || !canManage} title={denied} onClick={() => void run(async () => (await client.reactivateSubscription(subscription.id), t('products.reactivated')))}>
                 {t('products.reactivate')}
               </Button>
             </div>
-          </section>
+          </PanelSection>
         ) : null}
 
         {subscription.adminCenterStatus === 'Active' && subscription.cancelledDateTime === null && !isSelfService ? (
-          <section className={styles.section} aria-labelledby="cancel-title">
-            <Text as="h2" id="cancel-title" weight="semibold" size={400}>
-              {t('products.cancelSection')}
-            </Text>
+          <PanelSection title={t('products.cancelSection')}>
             <Text data-testid="cancellation-window">
               {isWindowOpen ? t('products.windowOpen', { date: formatDate(windowEnd) }) : t('products.windowClosed', { date: formatDate(windowEnd), end: endDate === null ? '—' : formatDate(endDate) })}
             </Text>
             <div className={styles.row}>
-              <Button disabled={isBusy || !canManage} title={denied} onClick={() => setConfirm('cancel')}>
+              <Button disabled={change.isBusy || !canManage} title={denied} onClick={() => setConfirm('cancel')}>
                 {t('products.cancel')}
               </Button>
             </div>
-          </section>
+          </PanelSection>
         ) : null}
       </DrawerBody>
       <Dialog open={confirm !== undefined} onOpenChange={(_event, data) => !data.open && setConfirm(undefined)} modalType="alert">
@@ -268,7 +235,7 @@ export function SubscriptionDrawer({ subscription, onClose, onChanged }: Props) 
             <DialogActions>
               <Button
                 appearance="primary"
-                disabled={isBusy}
+                disabled={change.isBusy}
                 onClick={() =>
                   void run(async () => {
                     if (confirm === 'cancel') {
@@ -287,6 +254,6 @@ export function SubscriptionDrawer({ subscription, onClose, onChanged }: Props) 
           </DialogBody>
         </DialogSurface>
       </Dialog>
-    </OverlayDrawer>
+    </SidePanel>
   );
 }

@@ -1,19 +1,18 @@
 import { Badge, Button, Link, makeStyles, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, Toolbar, tokens } from '@fluentui/react-components';
 import { ArrowClockwiseRegular } from '@fluentui/react-icons';
-import { useState } from 'react';
-import type { Subscription } from '../../../client/billing-groups.js';
 import { ROUTES } from '../../app/routes.js';
 import { useSession } from '../../app/session.js';
 import { ErrorBar } from '../../components/ErrorBar.js';
 import { Loading } from '../../components/Loading.js';
 import { PageHeader } from '../../components/PageHeader.js';
+import { Surface } from '../../components/Surface.js';
 import { useI18n } from '../../i18n/i18n.js';
 import { useAsync } from '../../lib/use-async.js';
+import { useQueryParam } from '../../lib/use-query-param.js';
 import { StatusBadge, termDate } from './subscription-text.js';
 import { SubscriptionDrawer } from './SubscriptionDrawer.js';
 
 const useStyles = makeStyles({
-  surface: { backgroundColor: tokens.colorNeutralBackground1, borderRadius: tokens.borderRadiusMedium, boxShadow: tokens.shadow4, padding: tokens.spacingHorizontalL },
   productColumn: { width: '36%' },
   narrowColumn: { width: '12%' },
   dateColumn: { width: '28%' },
@@ -21,27 +20,20 @@ const useStyles = makeStyles({
   empty: { padding: tokens.spacingVerticalL, display: 'block' },
 });
 
-/** The subscription a link asked for (?subscription=<id>, from Home's attention cards). */
-const requestedSubscription = (): string | undefined => new URLSearchParams(window.location.search).get('subscription') ?? undefined;
-
 /** Billing › Your products: a row per subscription, and its details in a panel. */
 export function YourProductsPage() {
   const styles = useStyles();
   const { t, formatNumber, formatDate } = useI18n();
   const { client } = useSession();
   const { state, reload } = useAsync(() => client.listSubscriptions(), 'subscriptions');
-  const [openId, setOpenId] = useState<string | undefined>(requestedSubscription);
-
-  const open = (subscription: Subscription | undefined) => {
-    setOpenId(subscription?.id);
-    window.history.replaceState(null, '', subscription === undefined ? ROUTES.yourProducts.path : `${ROUTES.yourProducts.path}?subscription=${encodeURIComponent(subscription.id)}`);
-  };
+  // Home's attention cards link to a subscription (?subscription=<id>).
+  const [openId, open] = useQueryParam('subscription', ROUTES.yourProducts.path);
   const chosen = state.status === 'done' ? state.data.find((subscription) => subscription.id === openId) : undefined;
 
   return (
     <>
       <PageHeader title={t('products.title')} subtitle={t('products.subtitle')} />
-      <section className={styles.surface} aria-label={t('products.subscriptions')}>
+      <Surface aria-label={t('products.subscriptions')}>
         <Toolbar aria-label={t('products.subscriptions')}>
           <Button appearance="subtle" icon={<ArrowClockwiseRegular />} onClick={reload}>
             {t('common.refresh')}
@@ -65,7 +57,7 @@ export function YourProductsPage() {
               {state.data.map((subscription) => (
                 <TableRow key={subscription.id} data-subscription={subscription.id} data-sku={subscription.skuPartNumber ?? ''}>
                   <TableCell>
-                    <Link as="button" onClick={() => open(subscription)} aria-label={t('products.openDetails', { product: subscription.displayName })}>
+                    <Link as="button" onClick={() => open(subscription.id)} aria-label={t('products.openDetails', { product: subscription.displayName })}>
                       {subscription.displayName}
                     </Link>
                     <span className={styles.badges}>
@@ -92,7 +84,7 @@ export function YourProductsPage() {
             </TableBody>
           </Table>
         ) : null}
-      </section>
+      </Surface>
       {chosen === undefined ? null : <SubscriptionDrawer key={chosen.id} subscription={chosen} onClose={() => open(undefined)} onChanged={reload} />}
     </>
   );

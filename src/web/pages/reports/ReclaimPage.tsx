@@ -9,6 +9,7 @@ import { Loading } from '../../components/Loading.js';
 import { PageHeader } from '../../components/PageHeader.js';
 import { useI18n } from '../../i18n/i18n.js';
 import { useAsync } from '../../lib/use-async.js';
+import { useQueryParam } from '../../lib/use-query-param.js';
 import { RECLAIM_PAGE_SIZE, ReclaimSection } from './ReclaimSection.js';
 
 const ALL_PRODUCTS = 'all';
@@ -28,9 +29,6 @@ const useStyles = makeStyles({
   notice: { marginBottom: tokens.spacingVerticalM },
 });
 
-/** The product a link asked for (?product=<skuId>). */
-const requestedProduct = (): string => new URLSearchParams(window.location.search).get('product') ?? ALL_PRODUCTS;
-
 type Loaded = { product: ProductSettings; result: PromiseSettledResult<ReclaimReport> };
 
 /**
@@ -43,7 +41,8 @@ export function ReclaimPage() {
   const styles = useStyles();
   const { t, formatNumber, formatMoney } = useI18n();
   const { client, session } = useSession();
-  const [skuChoice, setSkuChoice] = useState(requestedProduct);
+  const [requestedSku, setRequestedSku] = useQueryParam('product', ROUTES.reclaim.path);
+  const skuChoice = requestedSku ?? ALL_PRODUCTS;
   const [daysChoice, setDaysChoice] = useState<DaysChoice>('product');
   const [generation, setGeneration] = useState(0);
   const [notice, setNotice] = useState<string>();
@@ -70,9 +69,8 @@ export function ReclaimPage() {
     refresh();
   };
   const chooseProduct = (skuId: string) => {
-    setSkuChoice(skuId);
+    setRequestedSku(skuId === ALL_PRODUCTS ? undefined : skuId);
     setNotice(undefined);
-    window.history.replaceState(null, '', skuId === ALL_PRODUCTS ? ROUTES.reclaim.path : `${ROUTES.reclaim.path}?product=${encodeURIComponent(skuId)}`);
   };
 
   const chosen = allProducts.find((product) => product.skuId === skuChoice);

@@ -1,6 +1,5 @@
 import {
   Badge,
-  Button,
   Checkbox,
   Link,
   makeStyles,
@@ -17,7 +16,7 @@ import {
   ToolbarButton,
   tokens,
 } from '@fluentui/react-components';
-import { ArrowDownloadRegular, ChevronLeftRegular, ChevronRightRegular, PersonDeleteRegular, SettingsRegular } from '@fluentui/react-icons';
+import { ArrowDownloadRegular, PersonDeleteRegular, SettingsRegular } from '@fluentui/react-icons';
 import { useState } from 'react';
 import type { InactiveHolder, ProductSettings, ReclaimReport } from '../../../client/reports.js';
 import { followLink } from '../../app/router.js';
@@ -25,15 +24,17 @@ import { groupPath } from '../../app/routes.js';
 import { useSession } from '../../app/session.js';
 import { ErrorBar } from '../../components/ErrorBar.js';
 import { Loading } from '../../components/Loading.js';
+import { Pager } from '../../components/Pager.js';
+import { Surface } from '../../components/Surface.js';
 import { useI18n } from '../../i18n/i18n.js';
 import { useAsync } from '../../lib/use-async.js';
+import { usePageTokens } from '../../lib/use-page-tokens.js';
 import { ReclaimSettingsDialog } from './ReclaimSettingsDialog.js';
 import { ReclaimUnassignDialog } from './ReclaimUnassignDialog.js';
 
 export const RECLAIM_PAGE_SIZE = 50;
 
 const useStyles = makeStyles({
-  surface: { backgroundColor: tokens.colorNeutralBackground1, borderRadius: tokens.borderRadiusMedium, boxShadow: tokens.shadow4, padding: tokens.spacingHorizontalL, display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS },
   heading: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalXXS },
   title: { margin: 0 },
   hint: { color: tokens.colorNeutralForeground2 },
@@ -45,7 +46,6 @@ const useStyles = makeStyles({
   dateColumn: { width: '13%' },
   freesColumn: { width: '13%' },
   sources: { display: 'flex', flexWrap: 'wrap', alignItems: 'center', gap: tokens.spacingHorizontalXS },
-  pager: { display: 'flex', alignItems: 'center', justifyContent: 'flex-end', gap: tokens.spacingHorizontalS, color: tokens.colorNeutralForeground2 },
   empty: { padding: tokens.spacingVerticalM, display: 'block' },
 });
 
@@ -78,16 +78,15 @@ interface Props {
 /** One product of the Reclaim report: its inactive holders (paged), with Unassign, Export and the product's reclaim settings. */
 export function ReclaimSection({ product, first, days, generation, showTotals, onChanged }: Props) {
   const styles = useStyles();
-  const { t, formatDate, formatNumber, formatMoney } = useI18n();
+  const { t, formatDate, formatMoney } = useI18n();
   const { client, session } = useSession();
-  const [pageTokens, setPageTokens] = useState<(string | undefined)[]>([undefined]);
-  const [pageIndex, setPageIndex] = useState(0);
+  const pages = usePageTokens();
   const [selected, setSelected] = useState<Map<string, InactiveHolder>>(new Map());
   const [isUnassignOpen, setUnassignOpen] = useState(false);
   const [isSettingsOpen, setSettingsOpen] = useState(false);
   const [isExporting, setExporting] = useState(false);
   const [exportError, setExportError] = useState<unknown>();
-  const token = pageTokens[pageIndex];
+  const token = pages.pageToken;
   const later = useAsync(
     async () => (token === undefined ? undefined : client.reclaimReport(product.skuId, { top: RECLAIM_PAGE_SIZE, skiptoken: token, ...(days === undefined ? {} : { days }) })),
     `reclaim-page:${product.skuId}:${days ?? ''}:${token ?? ''}:${generation}`,
@@ -155,7 +154,7 @@ export function ReclaimSection({ product, first, days, generation, showTotals, o
   );
 
   return (
-    <section className={styles.surface} aria-labelledby={titleId} data-sku={product.skuPartNumber}>
+    <Surface aria-labelledby={titleId} data-sku={product.skuPartNumber}>
       <div className={styles.heading}>
         <Text as="h2" id={titleId} size={500} weight="semibold" className={styles.title}>
           {product.displayName}
@@ -248,26 +247,9 @@ export function ReclaimSection({ product, first, days, generation, showTotals, o
           </TableBody>
         </Table>
       ) : null}
-      {report !== undefined && (pageIndex > 0 || report.skiptoken !== null) ? (
-        <nav className={styles.pager} aria-label={t('reclaim.pages', { product: product.displayName })}>
-          <Button appearance="subtle" icon={<ChevronLeftRegular />} disabled={pageIndex === 0} onClick={() => setPageIndex(pageIndex - 1)}>
-            {t('reclaim.previousPage')}
-          </Button>
-          <Text>{t('reclaim.page', { page: formatNumber(pageIndex + 1), pages: formatNumber(Math.max(1, Math.ceil(totals.inactiveUsers / RECLAIM_PAGE_SIZE))) })}</Text>
-          <Button
-            appearance="subtle"
-            icon={<ChevronRightRegular />}
-            iconPosition="after"
-            disabled={report.skiptoken === null}
-            onClick={() => {
-              setPageTokens([...pageTokens.slice(0, pageIndex + 1), report.skiptoken ?? undefined]);
-              setPageIndex(pageIndex + 1);
-            }}
-          >
-            {t('reclaim.nextPage')}
-          </Button>
-        </nav>
-      ) : null}
+      {report === undefined ? null : (
+        <Pager pages={pages} nextToken={report.skiptoken} label={t('reclaim.pages', { product: product.displayName })} pageCount={Math.max(1, Math.ceil(totals.inactiveUsers / RECLAIM_PAGE_SIZE))} />
+      )}
       {isUnassignOpen ? (
         <ReclaimUnassignDialog
           product={product}
@@ -277,8 +259,7 @@ export function ReclaimSection({ product, first, days, generation, showTotals, o
           onDone={(message) => {
             setUnassignOpen(false);
             setSelected(new Map());
-            setPageTokens([undefined]);
-            setPageIndex(0);
+            pages.restart();
             onChanged(message);
           }}
         />
@@ -294,6 +275,6 @@ export function ReclaimSection({ product, first, days, generation, showTotals, o
           }}
         />
       ) : null}
-    </section>
+    </Surface>
   );
 }

@@ -12,12 +12,6 @@ import {
   MessageBarBody,
   MessageBarTitle,
   Spinner,
-  Table,
-  TableBody,
-  TableCell,
-  TableHeader,
-  TableHeaderCell,
-  TableRow,
   Text,
   tokens,
 } from '@fluentui/react-components';
@@ -30,7 +24,7 @@ import { ErrorBar } from '../../components/ErrorBar.js';
 import { useI18n } from '../../i18n/i18n.js';
 import type { MessageKey } from '../../i18n/messages-en.js';
 import { useAsync } from '../../lib/use-async.js';
-import { dataClassLabel } from '../users/users-common.js';
+import { PreviewConflicts, PreviewDataClocks, PreviewSeatChanges } from '../users/LicenseChangePreview.js';
 
 const useStyles = makeStyles({
   content: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
@@ -60,7 +54,7 @@ interface Props {
  */
 export function ReclaimUnassignDialog({ product, days, users, onClose, onDone }: Props) {
   const styles = useStyles();
-  const { t, formatDate, formatMoney } = useI18n();
+  const { t, formatMoney } = useI18n();
   const { client } = useSession();
   const [error, setError] = useState<unknown>();
   const [isBusy, setBusy] = useState(false);
@@ -82,8 +76,6 @@ export function ReclaimUnassignDialog({ product, days, users, onClose, onDone }:
   };
 
   const result: ReclaimUnassignResult | undefined = preview.state.status === 'done' ? preview.state.data : undefined;
-  const clocks = result?.dataClocks ?? [];
-  const conflicts = result?.users.flatMap((user) => user.conflicts.map((conflict) => ({ user: user.displayName, message: conflict.message }))) ?? [];
   const canApply = result !== undefined && result.canApply && result.users.length > 0;
 
   return (
@@ -107,38 +99,8 @@ export function ReclaimUnassignDialog({ product, days, users, onClose, onDone }:
                     {result.monthlyCost === null ? null : <Text>{t('reclaim.previewSavings', { amount: formatMoney(result.monthlyCost.amount, result.monthlyCost.currency) })}</Text>}
                   </div>
                 )}
-                {result.seatDeltas.length === 0 ? null : (
-                  <Table aria-label={t('users.seatChanges')} size="small">
-                    <TableHeader>
-                      <TableRow>
-                        <TableHeaderCell>{t('users.product')}</TableHeaderCell>
-                        <TableHeaderCell>{t('users.seatChange')}</TableHeaderCell>
-                        <TableHeaderCell>{t('users.availableNow')}</TableHeaderCell>
-                      </TableRow>
-                    </TableHeader>
-                    <TableBody>
-                      {result.seatDeltas.map((delta) => (
-                        <TableRow key={delta.skuId}>
-                          <TableCell>{delta.displayName}</TableCell>
-                          <TableCell>{delta.delta > 0 ? `+${String(delta.delta)}` : String(delta.delta)}</TableCell>
-                          <TableCell>{delta.available}</TableCell>
-                        </TableRow>
-                      ))}
-                    </TableBody>
-                  </Table>
-                )}
-                {conflicts.length === 0 ? null : (
-                  <MessageBar intent="error" layout="multiline">
-                    <MessageBarBody>
-                      <MessageBarTitle>{t('users.previewConflicts', { count: conflicts.length })}</MessageBarTitle>
-                      <ul className={styles.list}>
-                        {conflicts.map((conflict, index) => (
-                          <li key={`${conflict.user}-${String(index)}`}>{`${conflict.user}: ${conflict.message}`}</li>
-                        ))}
-                      </ul>
-                    </MessageBarBody>
-                  </MessageBar>
-                )}
+                {result.seatDeltas.length === 0 ? null : <PreviewSeatChanges seatDeltas={result.seatDeltas} />}
+                <PreviewConflicts users={result.users} />
                 {result.skipped.length === 0 ? null : (
                   <MessageBar intent="info" layout="multiline">
                     <MessageBarBody>
@@ -161,24 +123,7 @@ export function ReclaimUnassignDialog({ product, days, users, onClose, onDone }:
                     </MessageBarBody>
                   </MessageBar>
                 )}
-                {result.users.length === 0 ? null : clocks.length === 0 ? (
-                  <Text>{t('users.previewNoClocks')}</Text>
-                ) : (
-                  <MessageBar intent="warning" layout="multiline">
-                    <MessageBarBody>
-                      <MessageBarTitle>{t('users.previewClocks')}</MessageBarTitle>
-                      <ul className={styles.list}>
-                        {clocks.map((clock) => (
-                          <li key={`${clock.userId}-${clock.dataClass}`}>
-                            {clock.graceUntil === null
-                              ? t('users.clockUnlicensed', { name: names.get(clock.userId) ?? clock.userId, dataClass: dataClassLabel(clock.dataClass, t) })
-                              : t('users.clockGrace', { name: names.get(clock.userId) ?? clock.userId, dataClass: dataClassLabel(clock.dataClass, t), date: formatDate(clock.graceUntil) })}
-                          </li>
-                        ))}
-                      </ul>
-                    </MessageBarBody>
-                  </MessageBar>
-                )}
+                {result.users.length === 0 ? null : <PreviewDataClocks clocks={result.dataClocks ?? []} names={names} />}
               </>
             )}
             {error === undefined ? null : <ErrorBar error={error} />}

@@ -3,12 +3,9 @@ import {
   Checkbox,
   DrawerBody,
   DrawerFooter,
-  DrawerHeader,
-  DrawerHeaderTitle,
   Field,
   Input,
   makeStyles,
-  OverlayDrawer,
   Table,
   TableBody,
   TableCell,
@@ -18,13 +15,13 @@ import {
   Text,
   tokens,
 } from '@fluentui/react-components';
-import { DismissRegular } from '@fluentui/react-icons';
 import { useState } from 'react';
 import type { DataClass, HoldKind, UserData } from '../../../client/data-retention.js';
 import type { DirectoryUser } from '../../../client/types.js';
 import { useSession } from '../../app/session.js';
 import { ErrorBar } from '../../components/ErrorBar.js';
 import { Loading } from '../../components/Loading.js';
+import { SidePanel } from '../../components/SidePanel.js';
 import { useI18n, type Translate } from '../../i18n/i18n.js';
 import { useAsync } from '../../lib/use-async.js';
 import { UserPicker } from '../groups/UserPicker.js';
@@ -139,12 +136,7 @@ export function AddHoldDrawer({ kind, onClose, onAdded }: Props) {
 
   const title = isLitigation ? t('dataRetention.addLitigationHold') : t('dataRetention.addRetentionPolicy');
   return (
-    <OverlayDrawer open={kind !== undefined} position="end" size="medium" onOpenChange={(_event, data) => !data.open && close()} aria-labelledby="add-hold-title">
-      <DrawerHeader>
-        <DrawerHeaderTitle id="add-hold-title" action={<Button appearance="subtle" aria-label={t('common.close')} icon={<DismissRegular />} onClick={close} />}>
-          {title}
-        </DrawerHeaderTitle>
-      </DrawerHeader>
+    <SidePanel open={kind !== undefined} size="medium" title={title} onClose={close}>
       <DrawerBody className={styles.body}>
         <Text className={styles.hint}>{isLitigation ? t('dataRetention.litigationIntro') : t('dataRetention.policyIntro')}</Text>
         {isLitigation ? (
@@ -203,6 +195,6 @@ export function AddHoldDrawer({ kind, onClose, onAdded }: Props) {
         </Button>
         <Button onClick={close}>{t('common.cancel')}</Button>
       </DrawerFooter>
-    </OverlayDrawer>
+    </SidePanel>
   );
 }

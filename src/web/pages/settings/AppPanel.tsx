@@ -2,14 +2,9 @@ import {
   Badge,
   Button,
   DrawerBody,
-  DrawerHeader,
-  DrawerHeaderTitle,
   Field,
   Input,
   makeStyles,
-  MessageBar,
-  MessageBarBody,
-  OverlayDrawer,
   Select,
   Table,
   TableBody,
@@ -20,20 +15,23 @@ import {
   Text,
   tokens,
 } from '@fluentui/react-components';
-import { DeleteRegular, DismissRegular, KeyRegular } from '@fluentui/react-icons';
+import { DeleteRegular, KeyRegular } from '@fluentui/react-icons';
 import { useState } from 'react';
 import type { AppRegistration, CreatedSecret, PasswordCredential } from '../../../client/settings.js';
 import { useSession } from '../../app/session.js';
+import { ChangeOutcome } from '../../components/ChangeOutcome.js';
+import { ConfirmDialog } from '../../components/ConfirmDialog.js';
 import { ErrorBar } from '../../components/ErrorBar.js';
+import { PanelSection } from '../../components/PanelSection.js';
+import { SidePanel } from '../../components/SidePanel.js';
 import { useI18n } from '../../i18n/i18n.js';
 import { useAsync } from '../../lib/use-async.js';
-import { ConfirmDialog } from './ConfirmDialog.js';
+import { useChange } from '../../lib/use-change.js';
 import { SecretOnce } from './SecretOnce.js';
 import { describeChoice } from './settings-text.js';
 
 const useStyles = makeStyles({
   body: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalL, paddingBottom: tokens.spacingVerticalXXL },
-  section: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS, borderTop: `1px solid ${tokens.colorNeutralStroke2}`, paddingTop: tokens.spacingVerticalM },
   facts: { display: 'grid', gridTemplateColumns: 'max-content 1fr', columnGap: tokens.spacingHorizontalL, rowGap: tokens.spacingVerticalXS, margin: 0 },
   term: { color: tokens.colorNeutralForeground2 },
   value: { margin: 0, fontFamily: tokens.fontFamilyMonospace, overflowWrap: 'anywhere' },
@@ -83,9 +81,7 @@ export function AppPanel({ app, initialNotice, canManage, onChanged, onClose, on
   const [description, setDescription] = useState('');
   const [lifetime, setLifetime] = useState<number>(DEFAULT_LIFETIME_DAYS);
   const [created, setCreated] = useState<CreatedSecret>();
-  const [error, setError] = useState<unknown>();
-  const [notice, setNotice] = useState(initialNotice);
-  const [isBusy, setBusy] = useState(false);
+  const change = useChange(initialNotice);
   const [revoking, setRevoking] = useState<PasswordCredential>();
   const [isDeleting, setDeleting] = useState(false);
   const [openedAt] = useState(() => Date.now());
@@ -96,38 +92,22 @@ export function AppPanel({ app, initialNotice, canManage, onChanged, onClose, on
   };
   const secrets = [...app.passwordCredentials].sort((a, b) => b.startDateTime.localeCompare(a.startDateTime));
 
-  const addSecret = async () => {
-    setBusy(true);
-    setError(undefined);
-    setNotice(undefined);
+  const addSecret = () => {
     setCreated(undefined);
-    try {
+    return change.run(async () => {
       const endDateTime = lifetime === DEFAULT_LIFETIME_DAYS ? undefined : new Date(Date.now() + lifetime * DAY_MS - CLOCK_MARGIN_MS).toISOString();
       const secret = await client.addAppSecret(app.appId, { ...(description.trim() === '' ? {} : { displayName: description.trim() }), ...(endDateTime === undefined ? {} : { endDateTime }) });
       setCreated(secret);
       setDescription('');
       onChanged();
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
-    }
+      return undefined;
+    });
   };
 
   return (
-    <OverlayDrawer open position="end" size="large" onOpenChange={(_event, data) => !data.open && onClose()} aria-labelledby="app-title">
-      <DrawerHeader>
-        <DrawerHeaderTitle id="app-title" action={<Button appearance="subtle" aria-label={t('common.close')} icon={<DismissRegular />} onClick={onClose} />}>
-          {app.displayName}
-        </DrawerHeaderTitle>
-      </DrawerHeader>
+    <SidePanel size="large" title={app.displayName} onClose={onClose}>
       <DrawerBody className={styles.body}>
-        {notice === undefined ? null : (
-          <MessageBar intent="success" role="status">
-            <MessageBarBody>{notice}</MessageBarBody>
-          </MessageBar>
-        )}
-        {error === undefined ? null : <ErrorBar error={error} />}
+        <ChangeOutcome change={change} />
         <dl className={styles.facts}>
           <dt className={styles.term}>{t('apps.clientId')}</dt>
           <dd className={styles.value} data-testid="client-id">
@@ -139,10 +119,7 @@ export function AppPanel({ app, initialNotice, canManage, onChanged, onClose, on
           <dd className={styles.plain}>{formatDate(app.createdDateTime)}</dd>
         </dl>
 
-        <section className={styles.section} aria-labelledby="app-secrets-title">
-          <Text as="h2" id="app-secrets-title" weight="semibold" size={400}>
-            {t('apps.secrets')}
-          </Text>
+        <PanelSection title={t('apps.secrets')}>
           <Text className={styles.hint}>{t('apps.secretsHint')}</Text>
           {created === undefined ? null : (
             <SecretOnce
@@ -170,8 +147,8 @@ export function AppPanel({ app, initialNotice, canManage, onChanged, onClose, on
                 ))}
               </Select>
             </Field>
-            <Button appearance="primary" icon={<KeyRegular />} disabled={!canManage || isBusy} title={denied} onClick={() => void addSecret()}>
-              {isBusy ? t('apps.addingSecret') : t('apps.addSecret')}
+            <Button appearance="primary" icon={<KeyRegular />} disabled={!canManage || change.isBusy} title={denied} onClick={() => void addSecret()}>
+              {change.isBusy ? t('apps.addingSecret') : t('apps.addSecret')}
             </Button>
           </div>
           {secrets.length === 0 ? <Text>{t('apps.noSecrets')}</Text> : null}
@@ -209,7 +186,7 @@ export function AppPanel({ app, initialNotice, canManage, onChanged, onClose, on
                             title={denied}
                             aria-label={t('apps.revokeSecret', { hint: secret.hint })}
                             onClick={() => {
-                              setNotice(undefined);
+                              change.setNotice(undefined);
                               setRevoking(secret);
                             }}
                           >
@@ -223,12 +200,9 @@ export function AppPanel({ app, initialNotice, canManage, onChanged, onClose, on
               </TableBody>
             </Table>
           ) : null}
-        </section>
+        </PanelSection>
 
-        <section className={styles.section} aria-labelledby="app-permissions-title">
-          <Text as="h2" id="app-permissions-title" weight="semibold" size={400}>
-            {t('apps.permissions')}
-          </Text>
+        <PanelSection title={t('apps.permissions')}>
           {choices.state.status === 'error' ? <ErrorBar error={choices.state.error} onRetry={choices.reload} /> : null}
           {app.permissions.length === 0 ? <Text className={styles.hint}>{t('apps.noPermissionsHint')}</Text> : null}
           <ul className={styles.permissions} aria-label={t('apps.permissions')}>
@@ -240,19 +214,16 @@ export function AppPanel({ app, initialNotice, canManage, onChanged, onClose, on
               </li>
             ))}
           </ul>
-        </section>
+        </PanelSection>
 
-        <section className={styles.section} aria-labelledby="app-delete-title">
-          <Text as="h2" id="app-delete-title" weight="semibold" size={400}>
-            {t('apps.deleteTitle')}
-          </Text>
+        <PanelSection title={t('apps.deleteTitle')}>
           <Text className={styles.hint}>{t('apps.deleteHint')}</Text>
           <div>
             <Button icon={<DeleteRegular />} disabled={!canManage} title={denied} onClick={() => setDeleting(true)}>
               {t('apps.delete')}
             </Button>
           </div>
-        </section>
+        </PanelSection>
       </DrawerBody>
       {revoking === undefined ? null : (
         <ConfirmDialog
@@ -266,7 +237,7 @@ export function AppPanel({ app, initialNotice, canManage, onChanged, onClose, on
             if (created?.keyId === revoking.keyId) {
               setCreated(undefined);
             }
-            setNotice(t('apps.revoked', { hint: revoking.hint }));
+            change.setNotice(t('apps.revoked', { hint: revoking.hint }));
             onChanged();
           }}
         />
@@ -284,6 +255,6 @@ export function AppPanel({ app, initialNotice, canManage, onChanged, onClose, on
           }}
         />
       ) : null}
-    </OverlayDrawer>
+    </SidePanel>
   );
 }

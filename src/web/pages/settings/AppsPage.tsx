@@ -1,8 +1,6 @@
 import {
   Link,
   makeStyles,
-  MessageBar,
-  MessageBarBody,
   Table,
   TableBody,
   TableCell,
@@ -21,15 +19,17 @@ import { ROUTES } from '../../app/routes.js';
 import { useSession } from '../../app/session.js';
 import { ErrorBar } from '../../components/ErrorBar.js';
 import { Loading } from '../../components/Loading.js';
+import { Notice } from '../../components/Notice.js';
 import { PageHeader } from '../../components/PageHeader.js';
+import { Surface } from '../../components/Surface.js';
 import { useI18n } from '../../i18n/i18n.js';
 import { useAsync } from '../../lib/use-async.js';
+import { useQueryParam } from '../../lib/use-query-param.js';
+import { AccessNotice } from './AccessNotice.js';
 import { AppPanel, secretStatus } from './AppPanel.js';
 import { RegisterAppDrawer } from './RegisterAppDrawer.js';
 
 const useStyles = makeStyles({
-  surface: { backgroundColor: tokens.colorNeutralBackground1, borderRadius: tokens.borderRadiusMedium, boxShadow: tokens.shadow4, padding: tokens.spacingHorizontalL, display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS },
-  info: { marginBottom: tokens.spacingVerticalM },
   nameColumn: { width: '20%' },
   idColumn: { width: '26%' },
   id: { fontFamily: tokens.fontFamilyMonospace, fontSize: tokens.fontSizeBase200 },
@@ -40,9 +40,6 @@ const useStyles = makeStyles({
 /** Permissions named in the list; the rest are counted (the panel lists them all). */
 const PERMISSIONS_SHOWN = 2;
 const SECRETS_SHOWN = 2;
-
-/** The app a link asked for (?app=<id>), so a reload keeps the panel open. */
-const requestedApp = (): string | undefined => new URLSearchParams(window.location.search).get('app') ?? undefined;
 
 /**
  * Settings › Apps: the app registrations that call Allot's API with client credentials: their
@@ -56,17 +53,13 @@ export function AppsPage() {
   const canRead = session.allowedActions.includes('apps.read');
   const canManage = session.allowedActions.includes('apps.manage');
   const apps = useAsync(() => (canRead ? client.listApps() : Promise.resolve([])), 'apps');
-  const [openId, setOpenId] = useState<string | undefined>(requestedApp);
+  const [openId, open] = useQueryParam('app', ROUTES.apps.path);
   const [isRegisterOpen, setRegisterOpen] = useState(false);
   const [notice, setNotice] = useState<string>();
   const [registeredId, setRegisteredId] = useState<string>();
   // Secret states are judged at the moment the page opened (rendering stays pure).
   const [openedAt] = useState(() => Date.now());
 
-  const open = (appId: string | undefined) => {
-    setOpenId(appId);
-    window.history.replaceState(null, '', appId === undefined ? ROUTES.apps.path : `${ROUTES.apps.path}?app=${encodeURIComponent(appId)}`);
-  };
   const list = apps.state.status === 'done' ? apps.state.data : undefined;
   const chosen = list?.find((app) => app.appId === openId);
 
@@ -82,18 +75,9 @@ export function AppsPage() {
   return (
     <>
       <PageHeader title={t('apps.title')} subtitle={t('apps.subtitle')} />
-      {canRead ? null : (
-        <MessageBar intent="info" className={styles.info}>
-          <MessageBarBody>{t('apps.needsReadRole')}</MessageBarBody>
-        </MessageBar>
-      )}
-      {canRead && !canManage ? (
-        <MessageBar intent="info" className={styles.info}>
-          <MessageBarBody>{t('apps.needsGlobalAdmin')}</MessageBarBody>
-        </MessageBar>
-      ) : null}
+      <AccessNotice canRead={canRead} canManage={canManage} readReason={t('apps.needsReadRole')} manageReason={t('apps.needsGlobalAdmin')} />
       {canRead ? (
-        <section className={styles.surface} aria-label={t('apps.table')}>
+        <Surface aria-label={t('apps.table')}>
           <Toolbar aria-label={t('apps.table')}>
             <ToolbarButton appearance="subtle" icon={<AddRegular />} disabled={!canManage} title={canManage ? undefined : t('apps.needsGlobalAdmin')} onClick={() => setRegisterOpen(true)}>
               {t('apps.register')}
@@ -102,11 +86,7 @@ export function AppsPage() {
               {t('common.refresh')}
             </ToolbarButton>
           </Toolbar>
-          {notice === undefined ? null : (
-            <MessageBar intent="success" role="status">
-              <MessageBarBody>{notice}</MessageBarBody>
-            </MessageBar>
-          )}
+          <Notice message={notice} />
           {apps.state.status === 'loading' ? <Loading /> : null}
           {apps.state.status === 'error' ? <ErrorBar error={apps.state.error} onRetry={apps.reload} /> : null}
           {list !== undefined && list.length === 0 ? <Text className={styles.empty}>{t('apps.empty')}</Text> : null}
@@ -152,7 +132,7 @@ export function AppsPage() {
               </TableBody>
             </Table>
           ) : null}
-        </section>
+        </Surface>
       ) : null}
       {chosen === undefined ? null : (
         <AppPanel

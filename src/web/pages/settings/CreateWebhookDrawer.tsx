@@ -1,9 +1,9 @@
-import { Button, DrawerBody, DrawerFooter, DrawerHeader, DrawerHeaderTitle, makeStyles, OverlayDrawer, tokens } from '@fluentui/react-components';
-import { DismissRegular } from '@fluentui/react-icons';
+import { Button, DrawerBody, DrawerFooter, makeStyles, tokens } from '@fluentui/react-components';
 import { useState } from 'react';
 import type { WebhookWithSecret } from '../../../client/settings.js';
 import { useSession } from '../../app/session.js';
 import { ErrorBar } from '../../components/ErrorBar.js';
+import { SidePanel } from '../../components/SidePanel.js';
 import { useI18n } from '../../i18n/i18n.js';
 import { isWebhookFormComplete, WebhookForm, type WebhookFormValue } from './WebhookForm.js';
 
@@ -52,12 +52,7 @@ export function CreateWebhookDrawer({ open, onClose, onCreated }: Props) {
   };
 
   return (
-    <OverlayDrawer open={open} position="end" size="medium" onOpenChange={(_event, data) => !data.open && close()} aria-labelledby="create-webhook-title">
-      <DrawerHeader>
-        <DrawerHeaderTitle id="create-webhook-title" action={<Button appearance="subtle" aria-label={t('common.close')} icon={<DismissRegular />} onClick={close} />}>
-          {t('webhooks.createTitle')}
-        </DrawerHeaderTitle>
-      </DrawerHeader>
+    <SidePanel open={open} size="medium" title={t('webhooks.createTitle')} onClose={close}>
       <DrawerBody className={styles.body}>
         {error === undefined ? null : <ErrorBar error={error} />}
         {open ? <WebhookForm value={value} onChange={setValue} disabled={isBusy} showEnabled={false} /> : null}
@@ -68,6 +63,6 @@ export function CreateWebhookDrawer({ open, onClose, onCreated }: Props) {
         </Button>
         <Button onClick={close}>{t('common.cancel')}</Button>
       </DrawerFooter>
-    </OverlayDrawer>
+    </SidePanel>
   );
 }

@@ -1,12 +1,15 @@
-import { Badge, Button, Dropdown, makeStyles, Option, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, Toolbar, ToolbarButton, tokens } from '@fluentui/react-components';
-import { ArrowClockwiseRegular, ChevronLeftRegular, ChevronRightRegular } from '@fluentui/react-icons';
+import { Badge, Dropdown, makeStyles, Option, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, Toolbar, ToolbarButton, tokens } from '@fluentui/react-components';
+import { ArrowClockwiseRegular } from '@fluentui/react-icons';
 import { useState } from 'react';
 import type { DataRecordRow, DataState } from '../../../client/data-retention.js';
 import { useSession } from '../../app/session.js';
 import { ErrorBar } from '../../components/ErrorBar.js';
 import { Loading } from '../../components/Loading.js';
+import { Pager } from '../../components/Pager.js';
+import { Surface } from '../../components/Surface.js';
 import { useI18n, type Translate } from '../../i18n/i18n.js';
 import { useAsync } from '../../lib/use-async.js';
+import { usePageTokens } from '../../lib/use-page-tokens.js';
 import { dataClassLabel } from '../users/users-common.js';
 import { dataStateLabel, holdNames } from './data-retention-text.js';
 
@@ -16,13 +19,11 @@ type RecordState = Exclude<DataState, 'Licensed'>;
 const STATES: readonly RecordState[] = ['Grace', 'Retained', 'Inactive', 'Unlicensed', 'Purged'];
 
 const useStyles = makeStyles({
-  surface: { backgroundColor: tokens.colorNeutralBackground1, borderRadius: tokens.borderRadiusMedium, boxShadow: tokens.shadow4, padding: tokens.spacingHorizontalL, display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS },
   commandBar: { display: 'flex', alignItems: 'center', justifyContent: 'space-between', flexWrap: 'wrap', gap: tokens.spacingHorizontalM },
   filter: { minWidth: '240px' },
   hint: { color: tokens.colorNeutralForeground2 },
   secondary: { display: 'block', color: tokens.colorNeutralForeground2 },
   empty: { padding: tokens.spacingVerticalM, display: 'block' },
-  pager: { display: 'flex', alignItems: 'center', justifyContent: 'flex-end', gap: tokens.spacingHorizontalS, color: tokens.colorNeutralForeground2 },
   userColumn: { width: '30%' },
   dataColumn: { width: '14%' },
   stateColumn: { width: '16%' },
@@ -54,17 +55,15 @@ function outlook(record: DataRecordRow, t: Translate, formatDate: (iso: string) 
 /** Users' mailbox and files data by state (Grace by default) with its dates, paged on the server. */
 export function DataRecordsTab() {
   const styles = useStyles();
-  const { t, formatDate, formatNumber } = useI18n();
+  const { t, formatDate } = useI18n();
   const { client } = useSession();
   const [state, setState] = useState<RecordState>('Grace');
-  const [pageTokens, setPageTokens] = useState<(string | undefined)[]>([undefined]);
-  const [pageIndex, setPageIndex] = useState(0);
-  const token = pageTokens[pageIndex];
-  const records = useAsync(() => client.listDataRecords({ state, top: PAGE_SIZE, ...(token === undefined ? {} : { skiptoken: token }) }), `data-records:${state}:${token ?? ''}`);
+  const pages = usePageTokens();
+  const records = useAsync(() => client.listDataRecords({ state, top: PAGE_SIZE, ...pages.pageQuery }), `data-records:${state}:${pages.pageToken ?? ''}`);
   const page = records.state.status === 'done' ? records.state.data : undefined;
 
   return (
-    <section className={styles.surface} aria-label={t('dataRetention.recordsTab')}>
+    <Surface aria-label={t('dataRetention.recordsTab')}>
       <Text className={styles.hint}>{t('dataRetention.recordsIntro')}</Text>
       <div className={styles.commandBar}>
         <Toolbar aria-label={t('dataRetention.recordsTab')}>
@@ -79,8 +78,7 @@ export function DataRecordsTab() {
           selectedOptions={[state]}
           onOptionSelect={(_event, data) => {
             setState((data.optionValue ?? 'Grace') as RecordState);
-            setPageTokens([undefined]);
-            setPageIndex(0);
+            pages.restart();
           }}
         >
           {STATES.map((option) => (
@@ -125,26 +123,7 @@ export function DataRecordsTab() {
           </TableBody>
         </Table>
       ) : null}
-      {page !== undefined && (pageIndex > 0 || page.skiptoken !== null) ? (
-        <nav className={styles.pager} aria-label={t('dataRetention.pages')}>
-          <Button appearance="subtle" icon={<ChevronLeftRegular />} disabled={pageIndex === 0} onClick={() => setPageIndex(pageIndex - 1)}>
-            {t('dataRetention.previousPage')}
-          </Button>
-          <Text>{t('dataRetention.page', { page: formatNumber(pageIndex + 1) })}</Text>
-          <Button
-            appearance="subtle"
-            icon={<ChevronRightRegular />}
-            iconPosition="after"
-            disabled={page.skiptoken === null}
-            onClick={() => {
-              setPageTokens([...pageTokens.slice(0, pageIndex + 1), page.skiptoken ?? undefined]);
-              setPageIndex(pageIndex + 1);
-            }}
-          >
-            {t('dataRetention.nextPage')}
-          </Button>
-        </nav>
-      ) : null}
-    </section>
+      {page === undefined ? null : <Pager pages={pages} nextToken={page.skiptoken} label={t('dataRetention.pages')} />}
+    </Surface>
   );
 }

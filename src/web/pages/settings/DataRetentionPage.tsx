@@ -22,18 +22,19 @@ import { ArrowClockwiseRegular, DeleteRegular, DocumentLockRegular, ShieldLockRe
 import { useState } from 'react';
 import type { DataHoldListing, HoldKind } from '../../../client/data-retention.js';
 import { useSession } from '../../app/session.js';
+import { ConfirmDialog } from '../../components/ConfirmDialog.js';
 import { ErrorBar } from '../../components/ErrorBar.js';
 import { Loading } from '../../components/Loading.js';
+import { Notice } from '../../components/Notice.js';
 import { PageHeader } from '../../components/PageHeader.js';
+import { Surface } from '../../components/Surface.js';
 import { useI18n, type Translate } from '../../i18n/i18n.js';
 import { useAsync } from '../../lib/use-async.js';
 import { AddHoldDrawer } from './AddHoldDrawer.js';
-import { ConfirmDialog } from './ConfirmDialog.js';
 import { DataRecordsTab } from './DataRecordsTab.js';
 import { dataClassesLabel, holdKindLabel } from './data-retention-text.js';
 
 const useStyles = makeStyles({
-  surface: { backgroundColor: tokens.colorNeutralBackground1, borderRadius: tokens.borderRadiusMedium, boxShadow: tokens.shadow4, padding: tokens.spacingHorizontalL, display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS },
   tabs: { marginBottom: tokens.spacingVerticalM },
   reason: { marginBottom: tokens.spacingVerticalM },
   secondary: { display: 'block', color: tokens.colorNeutralForeground2 },
@@ -108,12 +109,8 @@ function HoldsTab({ manageReason }: { manageReason: string | undefined }) {
   };
 
   return (
-    <section className={styles.surface} aria-label={t('dataRetention.holdsTab')}>
-      {notice === undefined ? null : (
-        <MessageBar intent="success" role="status">
-          <MessageBarBody>{notice}</MessageBarBody>
-        </MessageBar>
-      )}
+    <Surface aria-label={t('dataRetention.holdsTab')}>
+      <Notice message={notice} />
       <Toolbar aria-label={t('dataRetention.holdsTab')}>
         <ToolbarButton appearance="subtle" icon={<ShieldLockRegular />} disabled={manageReason !== undefined} title={manageReason} aria-describedby={describedBy} onClick={() => setAdding('litigationHold')}>
           {t('dataRetention.addLitigationHold')}
@@ -205,6 +202,6 @@ function HoldsTab({ manageReason }: { manageReason: string | undefined }) {
           onClose={() => setRemoving(undefined)}
         />
       )}
-    </section>
+    </Surface>
   );
 }

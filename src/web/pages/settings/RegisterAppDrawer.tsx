@@ -1,10 +1,10 @@
-import { Button, Checkbox, DrawerBody, DrawerFooter, DrawerHeader, DrawerHeaderTitle, Field, Input, makeStyles, OverlayDrawer, Text, tokens } from '@fluentui/react-components';
-import { DismissRegular } from '@fluentui/react-icons';
+import { Button, Checkbox, DrawerBody, DrawerFooter, Field, Input, makeStyles, Text, tokens } from '@fluentui/react-components';
 import { useState } from 'react';
 import type { AppRegistration } from '../../../client/settings.js';
 import { useSession } from '../../app/session.js';
 import { ErrorBar } from '../../components/ErrorBar.js';
 import { Loading } from '../../components/Loading.js';
+import { SidePanel } from '../../components/SidePanel.js';
 import { useI18n } from '../../i18n/i18n.js';
 import { useAsync } from '../../lib/use-async.js';
 import { describeChoice } from './settings-text.js';
@@ -69,12 +69,7 @@ export function RegisterAppDrawer({ open, onClose, onRegistered }: Props) {
   };
 
   return (
-    <OverlayDrawer open={open} position="end" size="medium" onOpenChange={(_event, data) => !data.open && close()} aria-labelledby="register-app-title">
-      <DrawerHeader>
-        <DrawerHeaderTitle id="register-app-title" action={<Button appearance="subtle" aria-label={t('common.close')} icon={<DismissRegular />} onClick={close} />}>
-          {t('apps.registerTitle')}
-        </DrawerHeaderTitle>
-      </DrawerHeader>
+    <SidePanel open={open} size="medium" title={t('apps.registerTitle')} onClose={close}>
       <DrawerBody className={styles.body}>
         {error === undefined ? null : <ErrorBar error={error} />}
         <Field label={t('apps.name')} required hint={t('apps.nameHint')}>
@@ -108,6 +103,6 @@ export function RegisterAppDrawer({ open, onClose, onRegistered }: Props) {
         </Button>
         <Button onClick={close}>{t('common.cancel')}</Button>
       </DrawerFooter>
-    </OverlayDrawer>
+    </SidePanel>
   );
 }

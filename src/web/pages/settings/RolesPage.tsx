@@ -1,13 +1,10 @@
 import {
   Button,
   DrawerBody,
-  DrawerHeader,
-  DrawerHeaderTitle,
   Link,
   makeStyles,
   MessageBar,
   MessageBarBody,
-  OverlayDrawer,
   Table,
   TableBody,
   TableCell,
@@ -19,22 +16,25 @@ import {
   ToolbarButton,
   tokens,
 } from '@fluentui/react-components';
-import { ArrowClockwiseRegular, DeleteRegular, DismissRegular } from '@fluentui/react-icons';
+import { ArrowClockwiseRegular, DeleteRegular } from '@fluentui/react-icons';
 import { useState } from 'react';
 import type { RoleAssignment, RoleDefinition } from '../../../client/settings.js';
 import { useSession } from '../../app/session.js';
+import { ChangeOutcome } from '../../components/ChangeOutcome.js';
+import { ConfirmDialog } from '../../components/ConfirmDialog.js';
 import { ErrorBar } from '../../components/ErrorBar.js';
 import { Loading } from '../../components/Loading.js';
 import { PageHeader } from '../../components/PageHeader.js';
+import { SidePanel } from '../../components/SidePanel.js';
+import { Surface } from '../../components/Surface.js';
 import { useI18n, type Translate } from '../../i18n/i18n.js';
 import type { MessageKey } from '../../i18n/messages-en.js';
 import { useAsync } from '../../lib/use-async.js';
+import { useChange } from '../../lib/use-change.js';
 import { UserPicker } from '../groups/UserPicker.js';
-import { ConfirmDialog } from './ConfirmDialog.js';
+import { AccessNotice } from './AccessNotice.js';
 
 const useStyles = makeStyles({
-  surface: { backgroundColor: tokens.colorNeutralBackground1, borderRadius: tokens.borderRadiusMedium, boxShadow: tokens.shadow4, padding: tokens.spacingHorizontalL },
-  info: { marginBottom: tokens.spacingVerticalM },
   roleColumn: { width: '26%' },
   countColumn: { width: '16%' },
   body: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM, paddingBottom: tokens.spacingVerticalXXL },
@@ -100,18 +100,9 @@ export function RolesPage() {
   return (
     <>
       <PageHeader title={t('roles.title')} subtitle={t('roles.subtitle')} />
-      {canRead ? null : (
-        <MessageBar intent="info" className={styles.info}>
-          <MessageBarBody>{t('roles.needsReadRole')}</MessageBarBody>
-        </MessageBar>
-      )}
-      {canRead && !canManage ? (
-        <MessageBar intent="info" className={styles.info} id="roles-manage-reason">
-          <MessageBarBody>{t('roles.needsGlobalAdmin')}</MessageBarBody>
-        </MessageBar>
-      ) : null}
+      <AccessNotice canRead={canRead} canManage={canManage} readReason={t('roles.needsReadRole')} manageReason={t('roles.needsGlobalAdmin')} />
       {canRead ? (
-        <section className={styles.surface} aria-label={t('roles.table')}>
+        <Surface aria-label={t('roles.table')}>
           <Toolbar aria-label={t('roles.table')}>
             <ToolbarButton appearance="subtle" icon={<ArrowClockwiseRegular />} onClick={data.reload}>
               {t('common.refresh')}
@@ -144,7 +135,7 @@ export function RolesPage() {
               </TableBody>
             </Table>
           ) : null}
-        </section>
+        </Surface>
       ) : null}
       {openRole === undefined ? null : (
         <RolePanel key={openRole.id} role={openRole} assignments={assignmentsOf(openRole.id)} canManage={canManage} onChanged={data.reload} onClose={() => setOpenRoleId(undefined)} />
@@ -166,9 +157,7 @@ function RolePanel({ role, assignments, canManage, onChanged, onClose }: PanelPr
   const styles = useStyles();
   const { t } = useI18n();
   const { client } = useSession();
-  const [error, setError] = useState<unknown>();
-  const [notice, setNotice] = useState<string>();
-  const [isBusy, setBusy] = useState(false);
+  const change = useChange();
   const [removing, setRemoving] = useState<Admin>();
   const name = roleName(role, t);
   const userIds = [...new Set(assignments.map((assignment) => assignment.principalId))].sort();
@@ -188,29 +177,15 @@ function RolePanel({ role, assignments, canManage, onChanged, onClose }: PanelPr
     .sort((a, b) => (a.displayName ?? a.userId).localeCompare(b.displayName ?? b.userId));
   const denied = canManage ? undefined : t('roles.needsGlobalAdmin');
 
-  const assign = async (userId: string, displayName: string) => {
-    setBusy(true);
-    setError(undefined);
-    setNotice(undefined);
-    try {
+  const assign = (userId: string, displayName: string) =>
+    change.run(async () => {
       await client.assignRole(userId, role.id);
-      setNotice(t('roles.assigned', { name: displayName, role: name }));
       onChanged();
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
-    }
-  };
+      return t('roles.assigned', { name: displayName, role: name });
+    });
 
   return (
-    <OverlayDrawer open position="end" size="medium" onOpenChange={(_event, data) => !data.open && onClose()} aria-labelledby="role-title">
-      <DrawerHeader>
-        <DrawerHeaderTitle id="role-title" action={<Button appearance="subtle" aria-label={t('common.close')} icon={<DismissRegular />} onClick={onClose} />}>
-          {name}
-        </DrawerHeaderTitle>
-        <Text className={styles.hint}>{roleDescription(role, t)}</Text>
-      </DrawerHeader>
+    <SidePanel size="medium" title={name} header=<Text className={styles.hint}>{roleDescription(role, t)}</Text> onClose={onClose}>
       <DrawerBody className={styles.body}>
         <Text as="h2" weight="semibold" size={400}>
           {t('roles.assignedCount', { count: assignments.length })}
@@ -220,13 +195,8 @@ function RolePanel({ role, assignments, canManage, onChanged, onClose }: PanelPr
             <MessageBarBody>{t('roles.needsGlobalAdmin')}</MessageBarBody>
           </MessageBar>
         )}
-        <UserPicker label={t('roles.addAdmin')} disabled={!canManage || isBusy} onPick={(user) => void assign(user.id, user.displayName)} />
-        {notice === undefined ? null : (
-          <MessageBar intent="success" role="status">
-            <MessageBarBody>{notice}</MessageBarBody>
-          </MessageBar>
-        )}
-        {error === undefined ? null : <ErrorBar error={error} />}
+        <UserPicker label={t('roles.addAdmin')} disabled={!canManage || change.isBusy} onPick={(user) => void assign(user.id, user.displayName)} />
+        <ChangeOutcome change={change} />
         {users.state.status === 'loading' ? <Loading /> : null}
         {users.state.status === 'error' ? <ErrorBar error={users.state.error} onRetry={users.reload} /> : null}
         {assignments.length === 0 ? <Text className={styles.empty}>{t('roles.noAdmins')}</Text> : null}
@@ -253,8 +223,7 @@ function RolePanel({ role, assignments, canManage, onChanged, onClose }: PanelPr
                       title={denied}
                       aria-label={t('roles.remove', { name: admin.displayName ?? admin.userId, role: name })}
                       onClick={() => {
-                        setNotice(undefined);
-                        setError(undefined);
+                        change.clear();
                         setRemoving(admin);
                       }}
                     />
@@ -274,11 +243,11 @@ function RolePanel({ role, assignments, canManage, onChanged, onClose }: PanelPr
           onConfirm={async () => {
             await client.removeRoleAssignment(removing.assignmentId);
             setRemoving(undefined);
-            setNotice(t('roles.removed', { name: removing.displayName ?? removing.userId, role: name }));
+            change.setNotice(t('roles.removed', { name: removing.displayName ?? removing.userId, role: name }));
             onChanged();
           }}
         />
       )}
-    </OverlayDrawer>
+    </SidePanel>
   );
 }

@@ -3,8 +3,6 @@ import {
   Button,
   Field,
   makeStyles,
-  MessageBar,
-  MessageBarBody,
   Select,
   Table,
   TableBody,
@@ -15,15 +13,19 @@ import {
   Text,
   tokens,
 } from '@fluentui/react-components';
-import { ArrowClockwiseRegular, ArrowRepeatAllRegular, ChevronDownRegular, ChevronLeftRegular, ChevronRightRegular, ChevronUpRegular } from '@fluentui/react-icons';
+import { ArrowClockwiseRegular, ArrowRepeatAllRegular, ChevronDownRegular, ChevronUpRegular } from '@fluentui/react-icons';
 import { Fragment, useState } from 'react';
 import type { DeliveryState, Webhook, WebhookAttempt, WebhookDelivery } from '../../../client/settings.js';
 import { useSession } from '../../app/session.js';
+import { ChangeOutcome } from '../../components/ChangeOutcome.js';
 import { ErrorBar } from '../../components/ErrorBar.js';
 import { Loading } from '../../components/Loading.js';
+import { Pager } from '../../components/Pager.js';
 import { useI18n, type Translate } from '../../i18n/i18n.js';
 import type { MessageKey } from '../../i18n/messages-en.js';
 import { useAsync } from '../../lib/use-async.js';
+import { useChange } from '../../lib/use-change.js';
+import { usePageTokens } from '../../lib/use-page-tokens.js';
 
 const useStyles = makeStyles({
   view: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
@@ -39,7 +41,6 @@ const useStyles = makeStyles({
   responseColumn: { width: '10%' },
   actionsColumn: { width: '19%' },
   empty: { display: 'block', padding: tokens.spacingVerticalM },
-  pager: { display: 'flex', justifyContent: 'flex-end', gap: tokens.spacingHorizontalS },
 });
 
 const PAGE_SIZE = 20;
@@ -88,15 +89,12 @@ export function WebhookDeliveries({ webhook, canManage }: { webhook: Webhook; ca
   const { t, formatDateTime, formatNumber } = useI18n();
   const { client } = useSession();
   const [filter, setFilter] = useState<StateFilter>('all');
-  const [pageTokens, setPageTokens] = useState<(string | undefined)[]>([undefined]);
-  const [pageIndex, setPageIndex] = useState(0);
+  const pages = usePageTokens();
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
-  const [error, setError] = useState<unknown>();
-  const [notice, setNotice] = useState<string>();
-  const pageToken = pageTokens[pageIndex];
+  const change = useChange();
   const { state, reload } = useAsync(
-    () => client.listWebhookDeliveries(webhook.id, { top: PAGE_SIZE, ...(filter === 'all' ? {} : { state: filter }), ...(pageToken === undefined ? {} : { skiptoken: pageToken }) }),
-    `deliveries:${webhook.id}:${filter}:${pageToken ?? ''}`,
+    () => client.listWebhookDeliveries(webhook.id, { top: PAGE_SIZE, ...(filter === 'all' ? {} : { state: filter }), ...pages.pageQuery }),
+    `deliveries:${webhook.id}:${filter}:${pages.pageToken ?? ''}`,
   );
   const page = state.status === 'done' ? state.data : undefined;
   const denied = canManage ? undefined : t('webhooks.needsGlobalAdmin');
@@ -111,17 +109,12 @@ export function WebhookDeliveries({ webhook, canManage }: { webhook: Webhook; ca
     setExpanded(next);
   };
 
-  const redeliver = async (delivery: WebhookDelivery) => {
-    setError(undefined);
-    setNotice(undefined);
-    try {
+  const redeliver = (delivery: WebhookDelivery) =>
+    change.run(async () => {
       await client.redeliverWebhookDelivery(webhook.id, delivery.id);
-      setNotice(t('webhooks.redelivered', { event: delivery.eventType }));
       reload();
-    } catch (caught) {
-      setError(caught);
-    }
-  };
+      return t('webhooks.redelivered', { event: delivery.eventType });
+    });
 
   return (
     <section className={styles.view} aria-label={t('webhooks.deliveries')}>
@@ -131,8 +124,7 @@ export function WebhookDeliveries({ webhook, canManage }: { webhook: Webhook; ca
             value={filter}
             onChange={(_event, data) => {
               setFilter(data.value as StateFilter);
-              setPageTokens([undefined]);
-              setPageIndex(0);
+              pages.restart();
             }}
           >
             <option value="all">{t('webhooks.allStates')}</option>
@@ -145,12 +137,7 @@ export function WebhookDeliveries({ webhook, canManage }: { webhook: Webhook; ca
           {t('common.refresh')}
         </Button>
       </div>
-      {notice === undefined ? null : (
-        <MessageBar intent="success" role="status">
-          <MessageBarBody>{notice}</MessageBarBody>
-        </MessageBar>
-      )}
-      {error === undefined ? null : <ErrorBar error={error} />}
+      <ChangeOutcome change={change} />
       {state.status === 'loading' ? <Loading /> : null}
       {state.status === 'error' ? <ErrorBar error={state.error} onRetry={reload} /> : null}
       {page !== undefined && page.value.length === 0 ? <Text className={styles.empty}>{filter === 'all' ? t('webhooks.noDeliveries') : t('webhooks.noDeliveriesInState')}</Text> : null}
@@ -237,25 +224,7 @@ export function WebhookDeliveries({ webhook, canManage }: { webhook: Webhook; ca
           </TableBody>
         </Table>
       ) : null}
-      {page !== undefined && (pageIndex > 0 || page.skiptoken !== null) ? (
-        <nav className={styles.pager} aria-label={t('webhooks.paging')}>
-          <Button appearance="subtle" icon={<ChevronLeftRegular />} disabled={pageIndex === 0} onClick={() => setPageIndex(pageIndex - 1)}>
-            {t('product.previousPage')}
-          </Button>
-          <Button
-            appearance="subtle"
-            icon={<ChevronRightRegular />}
-            iconPosition="after"
-            disabled={page.skiptoken === null}
-            onClick={() => {
-              setPageTokens([...pageTokens.slice(0, pageIndex + 1), page.skiptoken ?? undefined]);
-              setPageIndex(pageIndex + 1);
-            }}
-          >
-            {t('product.nextPage')}
-          </Button>
-        </nav>
-      ) : null}
+      {page === undefined ? null : <Pager pages={pages} nextToken={page.skiptoken} label={t('webhooks.paging')} />}
     </section>
   );
 }

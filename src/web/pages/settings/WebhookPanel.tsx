@@ -2,33 +2,31 @@ import {
   Badge,
   Button,
   DrawerBody,
-  DrawerHeader,
-  DrawerHeaderTitle,
   makeStyles,
   MessageBar,
   MessageBarBody,
-  OverlayDrawer,
   Tab,
   TabList,
   Text,
   tokens,
 } from '@fluentui/react-components';
-import { DeleteRegular, DismissRegular, KeyResetRegular, SaveRegular } from '@fluentui/react-icons';
+import { DeleteRegular, KeyResetRegular, SaveRegular } from '@fluentui/react-icons';
 import { useState } from 'react';
 import type { Webhook } from '../../../client/settings.js';
 import { useSession } from '../../app/session.js';
-import { ErrorBar } from '../../components/ErrorBar.js';
+import { ChangeOutcome } from '../../components/ChangeOutcome.js';
+import { ConfirmDialog } from '../../components/ConfirmDialog.js';
+import { PanelSection } from '../../components/PanelSection.js';
+import { SidePanel } from '../../components/SidePanel.js';
 import { useI18n } from '../../i18n/i18n.js';
-import { ConfirmDialog } from './ConfirmDialog.js';
+import { useChange } from '../../lib/use-change.js';
 import { SecretOnce } from './SecretOnce.js';
 import { WebhookDeliveries } from './WebhookDeliveries.js';
 import { isWebhookFormComplete, WebhookForm, type WebhookFormValue } from './WebhookForm.js';
 
 const useStyles = makeStyles({
-  title: { overflowWrap: 'anywhere' },
   header: { display: 'flex', gap: tokens.spacingHorizontalS, alignItems: 'center', flexWrap: 'wrap', color: tokens.colorNeutralForeground2 },
   body: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalL, paddingBottom: tokens.spacingVerticalXXL },
-  section: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS, borderTop: `1px solid ${tokens.colorNeutralStroke2}`, paddingTop: tokens.spacingVerticalM },
   hint: { color: tokens.colorNeutralForeground2 },
   mono: { fontFamily: tokens.fontFamilyMonospace },
   actions: { display: 'flex', gap: tokens.spacingHorizontalS },
@@ -58,9 +56,7 @@ export function WebhookPanel({ webhook, createdSecret, initialNotice, canManage,
   const [tab, setTab] = useState<TabValue>('deliveries');
   const [secret, setSecret] = useState(createdSecret);
   const [value, setValue] = useState<WebhookFormValue>(() => formOf(webhook));
-  const [error, setError] = useState<unknown>();
-  const [notice, setNotice] = useState(initialNotice);
-  const [isBusy, setBusy] = useState(false);
+  const change = useChange(initialNotice);
   const [confirm, setConfirm] = useState<'rotate' | 'delete'>();
   const denied = canManage ? undefined : t('webhooks.needsGlobalAdmin');
 
@@ -74,28 +70,19 @@ export function WebhookPanel({ webhook, createdSecret, initialNotice, canManage,
   };
   const hasChanges = Object.keys(changes).length > 0;
 
-  const save = async () => {
-    setBusy(true);
-    setError(undefined);
-    setNotice(undefined);
-    try {
+  const save = () =>
+    change.run(async () => {
       const saved = await client.updateWebhook(webhook.id, changes);
       setValue(formOf(saved));
-      setNotice(t('webhooks.saved'));
       onChanged();
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
-    }
-  };
+      return t('webhooks.saved');
+    });
 
   return (
-    <OverlayDrawer open position="end" size="large" onOpenChange={(_event, data) => !data.open && onClose()} aria-labelledby="webhook-title">
-      <DrawerHeader>
-        <DrawerHeaderTitle id="webhook-title" className={styles.title} action={<Button appearance="subtle" aria-label={t('common.close')} icon={<DismissRegular />} onClick={onClose} />}>
-          {webhook.url}
-        </DrawerHeaderTitle>
+    <SidePanel
+      size="large"
+      title={webhook.url}
+      header={
         <div className={styles.header}>
           <Badge appearance="tint" color={webhook.enabled ? 'success' : 'subtle'}>
             {webhook.enabled ? t('webhooks.enabled') : t('webhooks.disabled')}
@@ -103,14 +90,11 @@ export function WebhookPanel({ webhook, createdSecret, initialNotice, canManage,
           <span>{t('webhooks.createdOn', { date: formatDate(webhook.createdDateTime) })}</span>
           {webhook.description === null ? null : <span>{webhook.description}</span>}
         </div>
-      </DrawerHeader>
+      }
+      onClose={onClose}
+    >
       <DrawerBody className={styles.body}>
-        {notice === undefined ? null : (
-          <MessageBar intent="success" role="status">
-            <MessageBarBody>{notice}</MessageBarBody>
-          </MessageBar>
-        )}
-        {error === undefined ? null : <ErrorBar error={error} />}
+        <ChangeOutcome change={change} />
         {secret === undefined ? null : (
           <SecretOnce
             value={secret}
@@ -136,19 +120,16 @@ export function WebhookPanel({ webhook, createdSecret, initialNotice, canManage,
                 <MessageBarBody>{t('webhooks.needsGlobalAdmin')}</MessageBarBody>
               </MessageBar>
             )}
-            <WebhookForm value={value} onChange={setValue} disabled={!canManage || isBusy} showEnabled />
+            <WebhookForm value={value} onChange={setValue} disabled={!canManage || change.isBusy} showEnabled />
             <div className={styles.actions}>
-              <Button appearance="primary" icon={<SaveRegular />} disabled={!canManage || isBusy || !hasChanges || !isWebhookFormComplete(value)} title={denied} onClick={() => void save()}>
-                {isBusy ? t('webhooks.saving') : t('webhooks.save')}
+              <Button appearance="primary" icon={<SaveRegular />} disabled={!canManage || change.isBusy || !hasChanges || !isWebhookFormComplete(value)} title={denied} onClick={() => void save()}>
+                {change.isBusy ? t('webhooks.saving') : t('webhooks.save')}
               </Button>
-              <Button disabled={isBusy || !hasChanges} onClick={() => setValue(formOf(webhook))}>
+              <Button disabled={change.isBusy || !hasChanges} onClick={() => setValue(formOf(webhook))}>
                 {t('webhooks.discard')}
               </Button>
             </div>
-            <section className={styles.section} aria-labelledby="webhook-secret-title">
-              <Text as="h2" id="webhook-secret-title" weight="semibold" size={400}>
-                {t('webhooks.signingSecret')}
-              </Text>
+            <PanelSection title={t('webhooks.signingSecret')}>
               <Text className={styles.hint}>{t('webhooks.signingHint')}</Text>
               <Text>
                 {t('webhooks.secretStartsWith')} <span className={styles.mono}>{webhook.secretHint}</span>
@@ -158,18 +139,15 @@ export function WebhookPanel({ webhook, createdSecret, initialNotice, canManage,
                   {t('webhooks.rotate')}
                 </Button>
               </div>
-            </section>
-            <section className={styles.section} aria-labelledby="webhook-delete-title">
-              <Text as="h2" id="webhook-delete-title" weight="semibold" size={400}>
-                {t('webhooks.deleteTitle')}
-              </Text>
+            </PanelSection>
+            <PanelSection title={t('webhooks.deleteTitle')}>
               <Text className={styles.hint}>{t('webhooks.deleteHint')}</Text>
               <div>
                 <Button icon={<DeleteRegular />} disabled={!canManage} title={denied} onClick={() => setConfirm('delete')}>
                   {t('webhooks.delete')}
                 </Button>
               </div>
-            </section>
+            </PanelSection>
           </>
         ) : null}
       </DrawerBody>
@@ -200,6 +178,6 @@ export function WebhookPanel({ webhook, createdSecret, initialNotice, canManage,
           }}
         />
       ) : null}
-    </OverlayDrawer>
+    </SidePanel>
   );
 }

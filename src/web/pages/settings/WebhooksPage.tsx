@@ -2,8 +2,6 @@ import {
   Badge,
   Link,
   makeStyles,
-  MessageBar,
-  MessageBarBody,
   Table,
   TableBody,
   TableCell,
@@ -21,16 +19,18 @@ import { ROUTES } from '../../app/routes.js';
 import { useSession } from '../../app/session.js';
 import { ErrorBar } from '../../components/ErrorBar.js';
 import { Loading } from '../../components/Loading.js';
+import { Notice } from '../../components/Notice.js';
 import { PageHeader } from '../../components/PageHeader.js';
+import { Surface } from '../../components/Surface.js';
 import { useI18n } from '../../i18n/i18n.js';
 import { useAsync } from '../../lib/use-async.js';
+import { useQueryParam } from '../../lib/use-query-param.js';
+import { AccessNotice } from './AccessNotice.js';
 import { CreateWebhookDrawer } from './CreateWebhookDrawer.js';
 import { DeliveryStateBadge } from './WebhookDeliveries.js';
 import { WebhookPanel } from './WebhookPanel.js';
 
 const useStyles = makeStyles({
-  surface: { backgroundColor: tokens.colorNeutralBackground1, borderRadius: tokens.borderRadiusMedium, boxShadow: tokens.shadow4, padding: tokens.spacingHorizontalL, display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS },
-  info: { marginBottom: tokens.spacingVerticalM },
   urlColumn: { width: '30%' },
   url: { overflowWrap: 'anywhere' },
   events: { fontFamily: tokens.fontFamilyMonospace, fontSize: tokens.fontSizeBase200, overflowWrap: 'anywhere' },
@@ -38,9 +38,6 @@ const useStyles = makeStyles({
   hint: { color: tokens.colorNeutralForeground2 },
   empty: { display: 'block', padding: tokens.spacingVerticalL },
 });
-
-/** The webhook a link asked for (?webhook=<id>), so a reload keeps the panel open. */
-const requestedWebhook = (): string | undefined => new URLSearchParams(window.location.search).get('webhook') ?? undefined;
 
 /**
  * Settings › Webhooks: the receivers Allot posts its events to, signed with a secret shown once;
@@ -56,7 +53,7 @@ export function WebhooksPage() {
   const webhooks = useAsync(() => (canRead ? client.listWebhooks() : Promise.resolve([])), 'webhooks');
   // Each row reads its latest delivery; a refresh reads them again.
   const [generation, setGeneration] = useState(0);
-  const [openId, setOpenId] = useState<string | undefined>(requestedWebhook);
+  const [openId, setOpenId] = useQueryParam('webhook', ROUTES.webhooks.path);
   const [created, setCreated] = useState<{ id: string; secret: string }>();
   const [isCreateOpen, setCreateOpen] = useState(false);
   const [notice, setNotice] = useState<string>();
@@ -66,7 +63,6 @@ export function WebhooksPage() {
     if (webhookId !== created?.id) {
       setCreated(undefined);
     }
-    window.history.replaceState(null, '', webhookId === undefined ? ROUTES.webhooks.path : `${ROUTES.webhooks.path}?webhook=${encodeURIComponent(webhookId)}`);
   };
   const refresh = () => {
     webhooks.reload();
@@ -78,18 +74,9 @@ export function WebhooksPage() {
   return (
     <>
       <PageHeader title={t('webhooks.title')} subtitle={t('webhooks.subtitle')} />
-      {canRead ? null : (
-        <MessageBar intent="info" className={styles.info}>
-          <MessageBarBody>{t('webhooks.needsReadRole')}</MessageBarBody>
-        </MessageBar>
-      )}
-      {canRead && !canManage ? (
-        <MessageBar intent="info" className={styles.info}>
-          <MessageBarBody>{t('webhooks.needsGlobalAdmin')}</MessageBarBody>
-        </MessageBar>
-      ) : null}
+      <AccessNotice canRead={canRead} canManage={canManage} readReason={t('webhooks.needsReadRole')} manageReason={t('webhooks.needsGlobalAdmin')} />
       {canRead ? (
-        <section className={styles.surface} aria-label={t('webhooks.table')}>
+        <Surface aria-label={t('webhooks.table')}>
           <Toolbar aria-label={t('webhooks.table')}>
             <ToolbarButton appearance="subtle" icon={<AddRegular />} disabled={!canManage} title={canManage ? undefined : t('webhooks.needsGlobalAdmin')} onClick={() => setCreateOpen(true)}>
               {t('webhooks.add')}
@@ -98,11 +85,7 @@ export function WebhooksPage() {
               {t('common.refresh')}
             </ToolbarButton>
           </Toolbar>
-          {notice === undefined ? null : (
-            <MessageBar intent="success" role="status">
-              <MessageBarBody>{notice}</MessageBarBody>
-            </MessageBar>
-          )}
+          <Notice message={notice} />
           {webhooks.state.status === 'loading' ? <Loading /> : null}
           {webhooks.state.status === 'error' ? <ErrorBar error={webhooks.state.error} onRetry={webhooks.reload} /> : null}
           {list !== undefined && list.length === 0 ? <Text className={styles.empty}>{t('webhooks.empty')}</Text> : null}
@@ -146,7 +129,7 @@ export function WebhooksPage() {
               </TableBody>
             </Table>
           ) : null}
-        </section>
+        </Surface>
       ) : null}
       {chosen === undefined ? null : (
         <WebhookPanel
@@ -176,7 +159,6 @@ export function WebhooksPage() {
           setNotice(undefined);
           setCreated({ id: webhook.id, secret: webhook.signingSecret });
           setOpenId(webhook.id);
-          window.history.replaceState(null, '', `${ROUTES.webhooks.path}?webhook=${encodeURIComponent(webhook.id)}`);
           refresh();
         }}
       />

@@ -4,8 +4,6 @@ import {
   Dropdown,
   DrawerBody,
   DrawerFooter,
-  DrawerHeader,
-  DrawerHeaderTitle,
   Field,
   Input,
   Link,
@@ -13,12 +11,11 @@ import {
   MessageBarBody,
   MessageBarTitle,
   Option,
-  OverlayDrawer,
   Radio,
   RadioGroup,
   Text,
 } from '@fluentui/react-components';
-import { CopyRegular, DismissRegular } from '@fluentui/react-icons';
+import { CopyRegular } from '@fluentui/react-icons';
 import { useState } from 'react';
 import type { ProductOverview } from '../../../client/types.js';
 import { followLink } from '../../app/router.js';
@@ -26,6 +23,7 @@ import { ROUTES } from '../../app/routes.js';
 import { useSession } from '../../app/session.js';
 import { ErrorBar } from '../../components/ErrorBar.js';
 import { ServiceSwitches } from '../../components/ServiceSwitches.js';
+import { SidePanel } from '../../components/SidePanel.js';
 import { UsageLocationField } from '../../components/UsageLocationField.js';
 import { useI18n } from '../../i18n/i18n.js';
 import { useAsync } from '../../lib/use-async.js';
@@ -172,13 +170,7 @@ export function AddUserDrawer({ open, products, onClose, onCreated }: Props) {
   const toggleSku = (skuId: string, checked: boolean) => setChosenSkus(checked ? [...chosenSkus, skuId] : chosenSkus.filter((chosen) => chosen !== skuId));
 
   return (
-    <OverlayDrawer open={open} position="end" size="medium" onOpenChange={(_event, data) => !data.open && close()} aria-labelledby="add-user-title">
-      <DrawerHeader>
-        <DrawerHeaderTitle id="add-user-title" action={<Button appearance="subtle" aria-label={t('common.close')} icon={<DismissRegular />} onClick={close} />}>
-          {t('addUser.title')}
-        </DrawerHeaderTitle>
-        {step === 'done' ? null : <Text className={styles.hint}>{t('addUser.stepOf', { step: stepIndex + 1, total: STEPS.length, name: t(`addUser.step.${step}`) })}</Text>}
-      </DrawerHeader>
+    <SidePanel open={open} size="medium" title={t('addUser.title')} header={step === 'done' ? null : <Text className={styles.hint}>{t('addUser.stepOf', { step: stepIndex + 1, total: STEPS.length, name: t(`addUser.step.${step}`) })}</Text>} onClose={close}>
       <DrawerBody className={styles.stack}>
         {error === undefined ? null : <ErrorBar error={error} />}
         {step === 'basics' ? (
@@ -335,6 +327,6 @@ export function AddUserDrawer({ open, products, onClose, onCreated }: Props) {
           </>
         )}
       </DrawerFooter>
-    </OverlayDrawer>
+    </SidePanel>
   );
 }

@@ -6,6 +6,7 @@ import { useSession } from '../../app/session.js';
 import { ErrorBar } from '../../components/ErrorBar.js';
 import { Loading } from '../../components/Loading.js';
 import { PageHeader } from '../../components/PageHeader.js';
+import { Surface } from '../../components/Surface.js';
 import { useI18n } from '../../i18n/i18n.js';
 import { useAsync } from '../../lib/use-async.js';
 import { daysLeft, useUsersStyles } from './users-common.js';
@@ -41,7 +42,7 @@ export function DeletedUsersPage() {
   return (
     <>
       <PageHeader title={t('nav.deletedUsers')} subtitle={t('users.deletedSubtitle')} />
-      <section className={styles.surface} aria-label={t('users.deletedTable')}>
+      <Surface aria-label={t('users.deletedTable')}>
         {restored === undefined ? null : (
           <MessageBar intent={notRestored.length === 0 ? 'success' : 'warning'} role="status" layout="multiline">
             <MessageBarBody>
@@ -98,7 +99,7 @@ export function DeletedUsersPage() {
             </TableBody>
           </Table>
         ) : null}
-      </section>
+      </Surface>
     </>
   );
 }

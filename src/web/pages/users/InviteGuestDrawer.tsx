@@ -1,8 +1,8 @@
-import { Button, DrawerBody, DrawerFooter, DrawerHeader, DrawerHeaderTitle, Field, Input, OverlayDrawer, Text } from '@fluentui/react-components';
-import { DismissRegular } from '@fluentui/react-icons';
+import { Button, DrawerBody, DrawerFooter, Field, Input, Text } from '@fluentui/react-components';
 import { useState, type FormEvent } from 'react';
 import { useSession } from '../../app/session.js';
 import { ErrorBar } from '../../components/ErrorBar.js';
+import { SidePanel } from '../../components/SidePanel.js';
 import { useI18n } from '../../i18n/i18n.js';
 import { useUsersStyles } from './users-common.js';
 
@@ -46,12 +46,7 @@ export function InviteGuestDrawer({ open, onClose, onInvited }: Props) {
   };
 
   return (
-    <OverlayDrawer open={open} position="end" size="small" onOpenChange={(_event, data) => !data.open && close()} aria-labelledby="invite-title">
-      <DrawerHeader>
-        <DrawerHeaderTitle id="invite-title" action={<Button appearance="subtle" aria-label={t('common.close')} icon={<DismissRegular />} onClick={close} />}>
-          {t('users.inviteGuest')}
-        </DrawerHeaderTitle>
-      </DrawerHeader>
+    <SidePanel open={open} size="small" title={t('users.inviteGuest')} onClose={close}>
       <form id="invite-form" onSubmit={(event) => void invite(event)} style={{ display: 'contents' }}>
         <DrawerBody className={styles.stack}>
           <Text>{t('users.inviteIntro')}</Text>
@@ -73,6 +68,6 @@ export function InviteGuestDrawer({ open, onClose, onInvited }: Props) {
           <Button onClick={close}>{t('common.cancel')}</Button>
         </DrawerFooter>
       </form>
-    </OverlayDrawer>
+    </SidePanel>
   );
 }

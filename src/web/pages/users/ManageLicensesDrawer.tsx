@@ -3,28 +3,18 @@ import {
   Checkbox,
   DrawerBody,
   DrawerFooter,
-  DrawerHeader,
-  DrawerHeaderTitle,
   Link,
   makeStyles,
   MessageBar,
   MessageBarBody,
   MessageBarTitle,
-  OverlayDrawer,
   Radio,
   RadioGroup,
   Field,
   Switch,
-  Table,
-  TableBody,
-  TableCell,
-  TableHeader,
-  TableHeaderCell,
-  TableRow,
   Text,
   tokens,
 } from '@fluentui/react-components';
-import { DismissRegular } from '@fluentui/react-icons';
 import { useState } from 'react';
 import type { BulkPreview } from '../../../client/users.js';
 import type { ProductOverview } from '../../../client/types.js';
@@ -34,9 +24,11 @@ import { ROUTES } from '../../app/routes.js';
 import { useSession } from '../../app/session.js';
 import { ErrorBar } from '../../components/ErrorBar.js';
 import { Loading } from '../../components/Loading.js';
+import { SidePanel } from '../../components/SidePanel.js';
 import { useI18n, type Translate } from '../../i18n/i18n.js';
 import { useAsync } from '../../lib/use-async.js';
-import { dataClassLabel, useUsersStyles } from './users-common.js';
+import { PreviewConflicts, PreviewDataClocks, PreviewSeatChanges } from './LicenseChangePreview.js';
+import { useUsersStyles } from './users-common.js';
 
 type Mode = 'addMore' | 'replace' | 'removeAll';
 
@@ -68,7 +60,7 @@ interface Props {
 export function ManageLicensesDrawer({ open, users, products, title, onClose, onDone }: Props) {
   const styles = useStyles();
   const common = useUsersStyles();
-  const { t, formatDate } = useI18n();
+  const { t } = useI18n();
   const { client } = useSession();
   const [mode, setMode] = useState<Mode>('addMore');
   const [chosen, setChosen] = useState<Map<string, Set<string>>>(new Map());
@@ -124,17 +116,11 @@ export function ManageLicensesDrawer({ open, users, products, title, onClose, on
     }
   };
 
-  const conflicts = preview?.users.flatMap((user) => user.conflicts.map((conflict) => ({ user: user.displayName, message: conflict.message }))) ?? [];
   const servicesLost = preview?.users.filter((user) => user.servicesLost.length > 0) ?? [];
   const canPreview = mode === 'removeAll' || chosen.size > 0;
 
   return (
-    <OverlayDrawer open={open} position="end" size="medium" onOpenChange={(_event, data) => !data.open && close()} aria-labelledby="bulk-title">
-      <DrawerHeader>
-        <DrawerHeaderTitle id="bulk-title" action={<Button appearance="subtle" aria-label={t('common.close')} icon={<DismissRegular />} onClick={close} />}>
-          {title}
-        </DrawerHeaderTitle>
-      </DrawerHeader>
+    <SidePanel open={open} size="medium" title={title} onClose={close}>
       <DrawerBody className={common.stack}>
         <Text>{t('users.bulkIntro', { count: users.length, names: users.slice(0, 3).map((user) => user.displayName).join(', ') + (users.length > 3 ? '…' : '') })}</Text>
         <Field label={t('users.bulkMode')}>
@@ -219,40 +205,8 @@ export function ManageLicensesDrawer({ open, users, products, title, onClose, on
                 </MessageBarBody>
               </MessageBar>
             ))}
-            {preview.seatDeltas.length === 0 ? (
-              <Text>{t('users.previewNoSeats')}</Text>
-            ) : (
-              <Table aria-label={t('users.seatChanges')} size="small">
-                <TableHeader>
-                  <TableRow>
-                    <TableHeaderCell>{t('users.product')}</TableHeaderCell>
-                    <TableHeaderCell>{t('users.seatChange')}</TableHeaderCell>
-                    <TableHeaderCell>{t('users.availableNow')}</TableHeaderCell>
-                  </TableRow>
-                </TableHeader>
-                <TableBody>
-                  {preview.seatDeltas.map((delta) => (
-                    <TableRow key={delta.skuId}>
-                      <TableCell>{delta.displayName}</TableCell>
-                      <TableCell>{delta.delta > 0 ? `+${String(delta.delta)}` : String(delta.delta)}</TableCell>
-                      <TableCell>{delta.available}</TableCell>
-                    </TableRow>
-                  ))}
-                </TableBody>
-              </Table>
-            )}
-            {conflicts.length === 0 ? null : (
-              <MessageBar intent="error" layout="multiline">
-                <MessageBarBody>
-                  <MessageBarTitle>{t('users.previewConflicts', { count: conflicts.length })}</MessageBarTitle>
-                  <ul>
-                    {conflicts.map((conflict, index) => (
-                      <li key={`${conflict.user}-${String(index)}`}>{`${conflict.user}: ${conflict.message}`}</li>
-                    ))}
-                  </ul>
-                </MessageBarBody>
-              </MessageBar>
-            )}
+            {preview.seatDeltas.length === 0 ? <Text>{t('users.previewNoSeats')}</Text> : <PreviewSeatChanges seatDeltas={preview.seatDeltas} />}
+            <PreviewConflicts users={preview.users} />
             {servicesLost.length === 0 ? null : (
               <MessageBar intent="warning" layout="multiline">
                 <MessageBarBody>
@@ -265,24 +219,7 @@ export function ManageLicensesDrawer({ open, users, products, title, onClose, on
                 </MessageBarBody>
               </MessageBar>
             )}
-            {(preview.dataClocks ?? []).length === 0 ? (
-              <Text>{t('users.previewNoClocks')}</Text>
-            ) : (
-              <MessageBar intent="warning" layout="multiline">
-                <MessageBarBody>
-                  <MessageBarTitle>{t('users.previewClocks')}</MessageBarTitle>
-                  <ul>
-                    {(preview.dataClocks ?? []).map((clock) => (
-                      <li key={`${clock.userId}-${clock.dataClass}`}>
-                        {clock.graceUntil === null
-                          ? t('users.clockUnlicensed', { name: names.get(clock.userId) ?? clock.userId, dataClass: dataClassLabel(clock.dataClass, t) })
-                          : t('users.clockGrace', { name: names.get(clock.userId) ?? clock.userId, dataClass: dataClassLabel(clock.dataClass, t), date: formatDate(clock.graceUntil) })}
-                      </li>
-                    ))}
-                  </ul>
-                </MessageBarBody>
-              </MessageBar>
-            )}
+            <PreviewDataClocks clocks={preview.dataClocks ?? []} names={names} />
             {preview.users.length > 0 ? <Text>{t('users.previewUsers', { count: preview.users.filter((user) => user.added.length + user.removed.length > 0).length })}</Text> : null}
           </section>
         )}
@@ -299,6 +236,6 @@ export function ManageLicensesDrawer({ open, users, products, title, onClose, on
         )}
         <Button onClick={close}>{t('common.cancel')}</Button>
       </DrawerFooter>
-    </OverlayDrawer>
+    </SidePanel>
   );
 }

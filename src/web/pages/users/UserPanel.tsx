@@ -3,24 +3,21 @@ import {
   Badge,
   Button,
   DrawerBody,
-  DrawerHeader,
-  DrawerHeaderTitle,
   makeStyles,
-  MessageBar,
-  MessageBarBody,
-  OverlayDrawer,
   Tab,
   TabList,
   Text,
   tokens,
 } from '@fluentui/react-components';
-import { DeleteRegular, DismissRegular, EditRegular, PersonProhibitedRegular, PersonAvailableRegular } from '@fluentui/react-icons';
+import { DeleteRegular, EditRegular, PersonProhibitedRegular, PersonAvailableRegular } from '@fluentui/react-icons';
 import { useState } from 'react';
 import type { ProductOverview } from '../../../client/types.js';
 import type { UserDetails } from '../../../client/user-types.js';
 import { useSession } from '../../app/session.js';
 import { ErrorBar } from '../../components/ErrorBar.js';
 import { Loading } from '../../components/Loading.js';
+import { Notice } from '../../components/Notice.js';
+import { SidePanel } from '../../components/SidePanel.js';
 import { useCountryName } from '../../components/UsageLocationField.js';
 import { useI18n } from '../../i18n/i18n.js';
 import type { MessageKey } from '../../i18n/messages-en.js';
@@ -100,12 +97,7 @@ export function UserPanel({ userId, products, onClose, onChanged, onDeleted }: P
   );
 
   return (
-    <OverlayDrawer open={userId !== undefined} position="end" size="medium" onOpenChange={(_event, data) => !data.open && close()} aria-labelledby="user-panel-title">
-      <DrawerHeader>
-        <DrawerHeaderTitle id="user-panel-title" action={<Button appearance="subtle" aria-label={t('common.close')} icon={<DismissRegular />} onClick={close} />}>
-          {details?.displayName ?? t('state.loading')}
-        </DrawerHeaderTitle>
-      </DrawerHeader>
+    <SidePanel open={userId !== undefined} size="medium" title={details?.displayName ?? t('state.loading')} onClose={close}>
       <DrawerBody className={styles.body}>
         {user.state.status === 'loading' ? <Loading /> : null}
         {user.state.status === 'error' ? <ErrorBar error={user.state.error} onRetry={user.reload} /> : null}
@@ -138,11 +130,7 @@ export function UserPanel({ userId, products, onClose, onChanged, onDeleted }: P
                 {t('users.deleteUser')}
               </Button>
             </div>
-            {notice === undefined ? null : (
-              <MessageBar intent="success" role="status">
-                <MessageBarBody>{notice}</MessageBarBody>
-              </MessageBar>
-            )}
+            <Notice message={notice} />
             {actionError === undefined ? null : <ErrorBar error={actionError} />}
             <TabList selectedValue={tab} onTabSelect={(_event, data) => setTab(data.value as TabName)} aria-label={details.displayName}>
               <Tab value="account">{t('users.accountTab')}</Tab>
@@ -202,6 +190,6 @@ export function UserPanel({ userId, products, onClose, onChanged, onDeleted }: P
           </>
         )}
       </DrawerBody>
-    </OverlayDrawer>
+    </SidePanel>
   );
 }

@@ -1,17 +1,8 @@
 import {
   Badge,
-  Button,
   createTableColumn,
-  DataGrid,
-  DataGridBody,
-  DataGridCell,
-  DataGridHeader,
-  DataGridHeaderCell,
-  DataGridRow,
   Dropdown,
   Link,
-  MessageBar,
-  MessageBarBody,
   Option,
   SearchBox,
   Text,
@@ -19,23 +10,27 @@ import {
   ToolbarButton,
   ToolbarDivider,
   type TableColumnDefinition,
-  type TableRowId,
 } from '@fluentui/react-components';
-import { ArrowClockwiseRegular, ChevronLeftRegular, ChevronRightRegular } from '@fluentui/react-icons';
-import { useEffect, useMemo, useState, type ReactNode } from 'react';
+import { ArrowClockwiseRegular } from '@fluentui/react-icons';
+import { useMemo, useState, type ReactNode } from 'react';
 import type { ProductOverview } from '../../../client/types.js';
 import type { UserRow } from '../../../client/user-types.js';
 import { useSession } from '../../app/session.js';
 import { ErrorBar } from '../../components/ErrorBar.js';
 import { Loading } from '../../components/Loading.js';
+import { Notice } from '../../components/Notice.js';
+import { Pager } from '../../components/Pager.js';
+import { Surface } from '../../components/Surface.js';
+import { UserGrid } from '../../components/UserGrid.js';
 import { useI18n } from '../../i18n/i18n.js';
 import type { MessageKey } from '../../i18n/messages-en.js';
 import { useAsync } from '../../lib/use-async.js';
+import { usePageTokens } from '../../lib/use-page-tokens.js';
+import { useSearchBox } from '../../lib/use-search-box.js';
 import { UserPanel } from './UserPanel.js';
 import { useUsersStyles } from './users-common.js';
 
 const PAGE_SIZE = 50;
-const SEARCH_DELAY_MS = 300;
 const COLUMN_SIZES = {
   displayName: { defaultWidth: 220, minWidth: 140 },
   userPrincipalName: { defaultWidth: 360, minWidth: 160 },
@@ -79,46 +74,23 @@ interface Props {
  */
 export function UsersList({ baseFilter, filters, label, actions, overlays }: Props) {
   const styles = useUsersStyles();
-  const { t, formatNumber } = useI18n();
+  const { t } = useI18n();
   const { client } = useSession();
-  const [searchInput, setSearchInput] = useState('');
-  const [search, setSearch] = useState('');
   const [filterName, setFilterName] = useState<FilterName>('all');
   const [skuId, setSkuId] = useState(ANY_PRODUCT);
-  const [pageTokens, setPageTokens] = useState<(string | undefined)[]>([undefined]);
-  const [pageIndex, setPageIndex] = useState(0);
+  const pages = usePageTokens();
+  // A new search starts again on its first page; the selection stays, so users found by several searches can be managed together.
+  const { input: searchInput, setInput: setSearchInput, search } = useSearchBox(pages.restart);
   const [selected, setSelected] = useState<Map<string, UserRow>>(new Map());
   const [openUserId, setOpenUserId] = useState<string>();
   const [notice, setNotice] = useState<string>();
-
-  const restart = () => {
-    setPageTokens([undefined]);
-    setPageIndex(0);
-  };
-  useEffect(() => {
-    const next = searchInput.trim();
-    if (next === search) {
-      return;
-    }
-    const timer = setTimeout(() => {
-      // A new search starts again on its first page; the selection stays, so users found by several searches can be managed together.
-      setSearch(next);
-      setPageTokens([undefined]);
-      setPageIndex(0);
-    }, SEARCH_DELAY_MS);
-    return () => clearTimeout(timer);
-  }, [searchInput, search]);
 
   const products = useAsync(() => client.listProducts(), 'products');
   const productList = useMemo(() => (products.state.status === 'done' ? products.state.data : []), [products.state]);
   const productNames = useMemo(() => new Map(productList.map((product) => [product.skuId, product.displayName])), [productList]);
 
   const filter = [baseFilter, FILTERS[filterName].filter, skuId === ANY_PRODUCT ? undefined : `assignedLicenses/any(x:x/skuId eq ${skuId})`].filter((part) => part !== undefined).join(' and ');
-  const pageToken = pageTokens[pageIndex];
-  const users = useAsync(
-    () => client.listUsers({ top: PAGE_SIZE, search, filter, ...(pageToken === undefined ? {} : { skiptoken: pageToken }) }),
-    `users:${filter}:${search}:${pageToken ?? ''}`,
-  );
+  const users = useAsync(() => client.listUsers({ top: PAGE_SIZE, search, filter, ...pages.pageQuery }), `users:${filter}:${search}:${pages.pageToken ?? ''}`);
   const page = users.state.status === 'done' ? users.state.data : undefined;
 
   const clearAndReload = (message?: string) => {
@@ -173,12 +145,8 @@ export function UsersList({ baseFilter, filters, label, actions, overlays }: Pro
   const context: UsersListActions = { selected: [...selected.values()], products: productList, clearAndReload };
 
   return (
-    <section className={styles.surface} aria-label={label}>
-      {notice === undefined ? null : (
-        <MessageBar intent="success" role="status">
-          <MessageBarBody>{notice}</MessageBarBody>
-        </MessageBar>
-      )}
+    <Surface aria-label={label}>
+      <Notice message={notice} />
       <div className={styles.commandBar}>
         <Toolbar aria-label={label}>
           {actions(context)}
@@ -198,7 +166,7 @@ export function UsersList({ baseFilter, filters, label, actions, overlays }: Pro
               selectedOptions={[filterName]}
               onOptionSelect={(_event, data) => {
                 setFilterName((data.optionValue ?? 'all') as FilterName);
-                restart();
+                pages.restart();
               }}
             >
               {filters.map((name) => (
@@ -215,7 +183,7 @@ export function UsersList({ baseFilter, filters, label, actions, overlays }: Pro
             selectedOptions={[skuId]}
             onOptionSelect={(_event, data) => {
               setSkuId(data.optionValue ?? ANY_PRODUCT);
-              restart();
+              pages.restart();
             }}
           >
             <Option value={ANY_PRODUCT}>{t('users.anyProduct')}</Option>
@@ -232,63 +200,25 @@ export function UsersList({ baseFilter, filters, label, actions, overlays }: Pro
       {users.state.status === 'error' ? <ErrorBar error={users.state.error} onRetry={users.reload} /> : null}
       {page !== undefined && page.value.length === 0 ? <Text className={styles.empty}>{search === '' && filter === (baseFilter ?? '') ? t('users.none') : t('users.noMatches')}</Text> : null}
       {page !== undefined && page.value.length > 0 ? (
-        <div className={styles.gridBox}>
-          <DataGrid
-            items={page.value}
-            columns={columns}
-            getRowId={(user: UserRow) => user.id}
-            selectionMode="multiselect"
-            selectedItems={new Set<TableRowId>(selected.keys())}
-            onSelectionChange={(_event, data) => {
-              // Selection spans pages: rows of other pages stay selected.
-              const next = new Map([...selected].filter(([userId]) => !page.value.some((user) => user.id === userId)));
-              for (const user of page.value) {
-                if (data.selectedItems.has(user.id)) {
-                  next.set(user.id, user);
-                }
+        <UserGrid
+          items={page.value}
+          columns={columns}
+          columnSizes={COLUMN_SIZES}
+          label={label}
+          selectedIds={new Set(selected.keys())}
+          onSelectionChange={(selectedIds) => {
+            // Selection spans pages: rows of other pages stay selected.
+            const next = new Map([...selected].filter(([userId]) => !page.value.some((user) => user.id === userId)));
+            for (const user of page.value) {
+              if (selectedIds.has(user.id)) {
+                next.set(user.id, user);
               }
-              setSelected(next);
-            }}
-            aria-label={label}
-            focusMode="composite"
-            resizableColumns
-            columnSizingOptions={COLUMN_SIZES}
-          >
-            <DataGridHeader>
-              <DataGridRow selectionCell={{ checkboxIndicator: { 'aria-label': t('users.selectAll') } }}>
-                {({ renderHeaderCell }) => <DataGridHeaderCell>{renderHeaderCell()}</DataGridHeaderCell>}
-              </DataGridRow>
-            </DataGridHeader>
-            <DataGridBody<UserRow>>
-              {({ item, rowId }) => (
-                <DataGridRow<UserRow> key={rowId} selectionCell={{ checkboxIndicator: { 'aria-label': t('users.selectRow', { name: item.displayName }) } }}>
-                  {({ renderCell }) => <DataGridCell>{renderCell(item)}</DataGridCell>}
-                </DataGridRow>
-              )}
-            </DataGridBody>
-          </DataGrid>
-        </div>
+            }
+            setSelected(next);
+          }}
+        />
       ) : null}
-      {page !== undefined && (pageIndex > 0 || page.skiptoken !== undefined) ? (
-        <nav className={styles.pager} aria-label={t('users.pager')}>
-          <Button appearance="subtle" icon={<ChevronLeftRegular />} disabled={pageIndex === 0} onClick={() => setPageIndex(pageIndex - 1)}>
-            {t('users.previousPage')}
-          </Button>
-          <Text>{t('users.page', { page: formatNumber(pageIndex + 1) })}</Text>
-          <Button
-            appearance="subtle"
-            icon={<ChevronRightRegular />}
-            iconPosition="after"
-            disabled={page.skiptoken === undefined}
-            onClick={() => {
-              setPageTokens([...pageTokens.slice(0, pageIndex + 1), page.skiptoken]);
-              setPageIndex(pageIndex + 1);
-            }}
-          >
-            {t('users.nextPage')}
-          </Button>
-        </nav>
-      ) : null}
+      {page === undefined ? null : <Pager pages={pages} nextToken={page.skiptoken} label={t('users.pager')} />}
       {overlays?.(context)}
       <UserPanel
         userId={openUserId}
@@ -300,6 +230,6 @@ export function UsersList({ baseFilter, filters, label, actions, overlays }: Pro
           clearAndReload(t('users.deleted', { name }));
         }}
       />
-    </section>
+    </Surface>
   );
 }

@@ -3,12 +3,9 @@ import type { Session } from '../../../client/types.js';
 import type { Translate } from '../../i18n/i18n.js';
 
 export const useUsersStyles = makeStyles({
-  surface: { backgroundColor: tokens.colorNeutralBackground1, borderRadius: tokens.borderRadiusMedium, boxShadow: tokens.shadow4, padding: tokens.spacingHorizontalL, display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalS },
   commandBar: { display: 'flex', alignItems: 'center', justifyContent: 'space-between', flexWrap: 'wrap', gap: tokens.spacingHorizontalM },
   counts: { display: 'flex', alignItems: 'center', flexWrap: 'wrap', gap: tokens.spacingHorizontalL, color: tokens.colorNeutralForeground2 },
-  pager: { display: 'flex', alignItems: 'center', justifyContent: 'flex-end', gap: tokens.spacingHorizontalS, color: tokens.colorNeutralForeground2 },
   empty: { padding: tokens.spacingVerticalL, display: 'block' },
-  gridBox: { minWidth: 0, overflowX: 'auto' },
   hint: { color: tokens.colorNeutralForeground2 },
   stack: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalM },
   tightStack: { display: 'flex', flexDirection: 'column', gap: tokens.spacingVerticalXS },
