@@ -149,6 +149,7 @@ function MembersTab({ group }: { group: Group }) {
           <UserPicker
             label={t('groups.addMember')}
             disabled={!canManage}
+            hint={canManage ? undefined : t('groups.needsGroupsRole')}
             onPick={(user) => void changeMembers(() => client.addGroupMember(group.id, user.id), t('groups.memberAdded', { name: user.displayName }))}
           />
         </div>
@@ -180,6 +181,7 @@ function MembersTab({ group }: { group: Group }) {
                       size="small"
                       icon={<DeleteRegular />}
                       disabled={!canManage}
+                      title={canManage ? undefined : t('groups.needsGroupsRole')}
                       aria-label={t('groups.removeMember', { name: member.displayName })}
                       onClick={() => void changeMembers(() => client.removeGroupMember(group.id, member.id), t('groups.memberRemoved', { name: member.displayName }))}
                     />

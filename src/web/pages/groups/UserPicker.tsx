@@ -5,15 +5,15 @@ import { useSession } from '../../app/session.js';
 import { useI18n } from '../../i18n/i18n.js';
 import { useTypeahead } from '../../lib/use-typeahead.js';
 
-/** A typeahead over /v1.0/users choosing one user. */
-export function UserPicker({ label, onPick, disabled }: { label: string; onPick: (user: DirectoryUser) => void; disabled?: boolean }) {
+/** A typeahead over /v1.0/users choosing one user; `hint` says why it is disabled, when it is. */
+export function UserPicker({ label, onPick, disabled, hint }: { label: string; onPick: (user: DirectoryUser) => void; disabled?: boolean; hint?: string | undefined }) {
   const { t } = useI18n();
   const { client } = useSession();
   const [query, setQuery] = useState('');
   const { options, error } = useTypeahead((words) => client.searchUsers(words), query);
 
   return (
-    <Field label={label} validationMessage={error instanceof Error ? error.message : undefined}>
+    <Field label={label} hint={hint} validationMessage={error instanceof Error ? error.message : undefined}>
       <Combobox
         disabled={disabled}
         freeform

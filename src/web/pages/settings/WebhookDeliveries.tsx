@@ -34,12 +34,14 @@ const useStyles = makeStyles({
   nowrap: { whiteSpace: 'nowrap' },
   badge: { whiteSpace: 'nowrap' },
   eventType: { fontFamily: tokens.fontFamilyMonospace, fontSize: tokens.fontSizeBase200 },
-  eventColumn: { width: '19%' },
-  dateColumn: { width: '15%' },
-  stateColumn: { width: '14%' },
+  eventColumn: { width: '17%' },
+  dateColumn: { width: '14%' },
+  stateColumn: { width: '13%' },
   countColumn: { width: '8%' },
-  responseColumn: { width: '10%' },
-  actionsColumn: { width: '19%' },
+  responseColumn: { width: '16%' },
+  actionsColumn: { width: '18%' },
+  // An error text such as "connect ECONNREFUSED 127.0.0.1:9" has no spaces to wrap at.
+  response: { overflowWrap: 'anywhere' },
   empty: { display: 'block', padding: tokens.spacingVerticalM },
 });
 
@@ -167,7 +169,9 @@ export function WebhookDeliveries({ webhook, canManage }: { webhook: Webhook; ca
                       <DeliveryStateBadge state={delivery.state} />
                     </TableCell>
                     <TableCell data-column="attempts">{formatNumber(delivery.attemptLog.length)}</TableCell>
-                    <TableCell data-column="response">{responseOf(delivery.attemptLog[0], t)}</TableCell>
+                    <TableCell data-column="response" className={styles.response}>
+                      {responseOf(delivery.attemptLog[0], t)}
+                    </TableCell>
                     <TableCell>{delivery.state === 'pending' && delivery.nextAttemptDateTime !== null ? formatDateTime(delivery.nextAttemptDateTime) : '—'}</TableCell>
                     <TableCell className={styles.nowrap}>
                       <Button
@@ -209,7 +213,7 @@ export function WebhookDeliveries({ webhook, canManage }: { webhook: Webhook; ca
                               // Two attempts may share a timestamp; their order in the log is stable.
                               <TableRow key={`${attempt.attemptedDateTime}:${index}`}>
                                 <TableCell>{formatDateTime(attempt.attemptedDateTime)}</TableCell>
-                                <TableCell>{responseOf(attempt, t)}</TableCell>
+                                <TableCell className={styles.response}>{responseOf(attempt, t)}</TableCell>
                                 <TableCell>{t('webhooks.milliseconds', { count: attempt.durationMs })}</TableCell>
                               </TableRow>
                             ))}
