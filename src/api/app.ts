@@ -1,7 +1,7 @@
 import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import scalar from '@scalar/fastify-api-reference';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../domain/errors.js';
@@ -10,6 +10,7 @@ import { registerErrorHandler, sendAppError } from './plugins/error-handler.js';
 import { registerAuthentication } from './plugins/authentication.js';
 import { registerIdempotency } from './plugins/idempotency.js';
 import { LOG_PRIVACY } from './plugins/log-privacy.js';
+import { registerNulGuard } from './plugins/nul-guard.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { registerWebApp, wantsWebApp } from './plugins/web-app.js';
 import { adminAuditRoutes } from './routes/admin/audit.routes.js';
@@ -53,6 +54,13 @@ export interface AppOptions {
   webRoot?: string | undefined;
 }
 
+/** Graph's request-id (ours, fresh per request) and client-request-id (the caller's, else ours) on every answer. */
+function echoRequestIds(request: FastifyRequest, reply: FastifyReply): void {
+  reply.header('request-id', request.id);
+  const clientRequestId = request.headers['client-request-id'];
+  reply.header('client-request-id', typeof clientRequestId === 'string' ? clientRequestId : request.id);
+}
+
 /** Builds the HTTP application. It never listens: `main.ts` does, tests use `inject()`. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const fastifyOptions = {
@@ -62,6 +70,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // Graph's request-id: ours, fresh per request. The caller's client-request-id is echoed separately.
     genReqId: () => randomUUID(),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
+    // A URL the router cannot take (a malformed percent-encoding, a segment over maxParamLength) is
+    // refused before any hook runs; it is answered in Graph's envelope all the same.
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+      echoRequestIds(request, reply);
+      const message = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A segment of the request URL is too long.' : 'The request URL is not valid: it contains a malformed percent-encoding.';
+      return sendAppError(request, reply, new AppError('invalidRequest', message));
+    },
   };
   // Fastify types an HTTPS app by its server class; nothing Allot uses differs between the two.
   const app = options.https === undefined ? Fastify(fastifyOptions) : (Fastify({ ...fastifyOptions, https: options.https }) as unknown as FastifyInstance);
@@ -82,9 +97,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const urls = createUrlBuilder({ publicUrl: options.publicUrl, trustProxy: options.trustProxy ?? false, listenUrl: () => listenUrl });
 
   app.addHook('onRequest', (request, reply, done) => {
-    reply.header('request-id', request.id);
-    const clientRequestId = request.headers['client-request-id'];
-    reply.header('client-request-id', typeof clientRequestId === 'string' ? clientRequestId : request.id);
+    echoRequestIds(request, reply);
     done();
   });
 
@@ -109,6 +122,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   await app.register(cookie);
   registerAuthentication(app, options.services);
+  registerNulGuard(app);
   registerIdempotency(app, options.services);
   const deps: RouteDeps = { services: options.services, urls };
   subscribedSkuRoutes(app, deps);

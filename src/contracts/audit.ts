@@ -36,7 +36,8 @@ export const AuditQuerySchema = z
     },
     { error: unknownParameter },
   )
-  .refine((query) => query.from === undefined || query.to === undefined || query.from.getTime() < query.to.getTime(), { error: 'The from time must be earlier than the to time.', path: ['from'] });
+  // zod runs this even when from or to failed (it then sees the raw text), so it checks for dates.
+  .refine((query) => !(query.from instanceof Date && query.to instanceof Date) || query.from.getTime() < query.to.getTime(), { error: 'The from time must be earlier than the to time.', path: ['from'] });
 
 export type AuditQuery = z.infer<typeof AuditQuerySchema>;
 

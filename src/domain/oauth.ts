@@ -29,4 +29,14 @@ export class OAuthError extends Error {
 
 export const isOAuthError = (error: unknown): error is OAuthError => error instanceof OAuthError;
 
+/**
+ * A caller's value quoted in a description: at most 64 characters, and on one line, since the
+ * description's lines are the message and then Entra's trace lines (a CR LF in a value would forge one).
+ */
+export function quotedValue(value: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what this removes
+  const line = value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '\ufffd');
+  return line.length > 64 ? `${line.slice(0, 64)}…` : line;
+}
+
 export const missingParameter = (name: string): OAuthError => new OAuthError('invalid_request', 900144, `The request body must contain the following parameter: '${name}'.`);

@@ -4,7 +4,7 @@ import { isAppPermission, type Principal } from '../domain/authorization.js';
 import type { RequestContext } from '../domain/context.js';
 import { AppError } from '../domain/errors.js';
 import { isGuid } from '../domain/ids.js';
-import { ACCESS_TOKEN_LIFETIME_SECONDS, GRAPH_APP_ID, GRAPH_AUDIENCE, missingParameter, OAuthError } from '../domain/oauth.js';
+import { ACCESS_TOKEN_LIFETIME_SECONDS, GRAPH_APP_ID, GRAPH_AUDIENCE, missingParameter, OAuthError, quotedValue } from '../domain/oauth.js';
 import { createTenantDirectory, type Tenant } from '../db/repositories/index.js';
 import { hashSecret } from './app.service.js';
 import type { ServiceDeps } from './deps.js';
@@ -76,13 +76,11 @@ interface VerificationKeys {
   loadedAt: number;
 }
 
-const clip = (value: string): string => (value.length > 64 ? `${value.slice(0, 64)}…` : value);
-
 const tenantNotFound = (tenantKey: string, error: 'invalid_request' | 'invalid_tenant') =>
   new OAuthError(
     error,
     90002,
-    `Tenant '${clip(tenantKey)}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`,
+    `Tenant '${quotedValue(tenantKey)}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud. Check with your subscription administrator, this may happen if there are no active subscriptions for the tenant.`,
   );
 
 /** Checks `scope` of a client credentials request: exactly Graph's `/.default`. */
@@ -96,13 +94,13 @@ function checkScope(scope: string): void {
     throw new OAuthError(
       'invalid_resource',
       500011,
-      `The resource principal named ${clip(resourceDefault[1])} was not found in the tenant. Allot issues tokens for Microsoft Graph only: use the scope ${GRAPH_AUDIENCE}/.default.`,
+      `The resource principal named ${quotedValue(resourceDefault[1])} was not found in the tenant. Allot issues tokens for Microsoft Graph only: use the scope ${GRAPH_AUDIENCE}/.default.`,
     );
   }
   throw new OAuthError(
     'invalid_scope',
     1002012,
-    `The provided value for scope ${clip(scope)} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI): ${GRAPH_AUDIENCE}/.default.`,
+    `The provided value for scope ${quotedValue(scope)} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI): ${GRAPH_AUDIENCE}/.default.`,
   );
 }
 
@@ -203,7 +201,7 @@ export function createTokenService(deps: ServiceDeps) {
     const invalidClient = new OAuthError(
       'invalid_client',
       7000215,
-      `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clip(clientId)}'.`,
+      `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${quotedValue(clientId)}'.`,
     );
     if (!isGuid(clientId)) {
       throw invalidClient;
@@ -237,7 +235,7 @@ export function createTokenService(deps: ServiceDeps) {
         throw missingParameter('grant_type');
       }
       if (grantType !== 'client_credentials') {
-        throw new OAuthError('unsupported_grant_type', 70003, `The app requested an unsupported grant type '${clip(grantType)}'. Allot issues tokens for the client_credentials grant only.`);
+        throw new OAuthError('unsupported_grant_type', 70003, `The app requested an unsupported grant type '${quotedValue(grantType)}'. Allot issues tokens for the client_credentials grant only.`);
       }
       const clientId = form.client_id ?? '';
       if (clientId === '') {

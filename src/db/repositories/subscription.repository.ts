@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
+import { isGuid } from '../../domain/ids.js';
 import type { LifecycleCause, SubscriptionLifecycle, SubscriptionRecord, SubscriptionSeats } from '../../domain/seats.js';
 import type { Database, SubscriptionTable } from '../schema.js';
 
@@ -98,6 +99,10 @@ export function createSubscriptionRepository(db: Kysely<Database>, tenantId: str
     },
 
     async findById(subscriptionId: string): Promise<SubscriptionRecord | undefined> {
+      // Both keys are uuid columns: anything else names no subscription (and would not cast).
+      if (!isGuid(subscriptionId)) {
+        return undefined;
+      }
       const row = await subscriptions()
         .where((eb) => eb.or([eb('subscription_id', '=', subscriptionId), eb('commerce_subscription_id', '=', subscriptionId)]))
         .executeTakeFirst();

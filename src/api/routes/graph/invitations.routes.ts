@@ -1,6 +1,8 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { InvitationRequestSchema } from '../../../contracts/invitations.js';
+import { AppError } from '../../../domain/errors.js';
+import { statusOf } from '../../plugins/error-handler.js';
 import { presentInvitation } from '../../presenters/invitation.presenter.js';
 import { graphContext } from '../../urls.js';
 import type { RouteDeps } from '../route-deps.js';
@@ -44,19 +46,31 @@ export function invitationRoutes(app: FastifyInstance, { services, urls }: Route
     },
   );
 
+  const invalidLink = (reply: FastifyReply) =>
+    reply.status(400).header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').type('text/html; charset=utf-8').send(INVALID_LINK_PAGE);
   // Opened by the guest's browser: no sign-in, and never a page that could be cached or leak the
   // link. No HEAD twin: a link checker's HEAD request must not use up the invitation.
   app.get(
     REDEEM_PATH,
-    { config: { public: true }, exposeHeadRoute: false, schema: { tags: ['invitations'], summary: 'Redeem an invitation (the inviteRedeemUrl link): marks it accepted and redirects to inviteRedirectUrl' } },
+    {
+      config: { public: true },
+      exposeHeadRoute: false,
+      schema: { tags: ['invitations'], summary: 'Redeem an invitation (the inviteRedeemUrl link): marks it accepted and redirects to inviteRedirectUrl' },
+      // A browser shows this answer: a link refused before the handler (a NUL in the query) gets the page too.
+      errorHandler: (error: FastifyError, _request, reply) => {
+        if ((error instanceof AppError ? statusOf(error.code) : (error.statusCode ?? 500)) >= 500) {
+          throw error;
+        }
+        void invalidLink(reply);
+      },
+    },
     async (request, reply) => {
       const query = request.query as Record<string, unknown>;
       const redeemed = await services.invitations.redeem(query.invitation, { requestId: request.id, clientAddress: request.ip });
-      reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer');
       if (redeemed === undefined) {
-        return reply.status(400).type('text/html; charset=utf-8').send(INVALID_LINK_PAGE);
+        return invalidLink(reply);
       }
-      return reply.redirect(redeemed.redirectUrl, 302);
+      return reply.header('cache-control', 'no-store').header('referrer-policy', 'no-referrer').redirect(redeemed.redirectUrl, 302);
     },
   );
 }
