@@ -32,6 +32,7 @@ import { productPath, ROUTES } from '../../app/routes.js';
 import { useSession } from '../../app/session.js';
 import { ChangeOutcome } from '../../components/ChangeOutcome.js';
 import { ConfirmDialog } from '../../components/ConfirmDialog.js';
+import { AsyncList } from '../../components/AsyncList.js';
 import { ErrorBar } from '../../components/ErrorBar.js';
 import { Loading } from '../../components/Loading.js';
 import { PageHeader } from '../../components/PageHeader.js';
@@ -155,43 +156,42 @@ function MembersTab({ group }: { group: Group }) {
         </div>
       )}
       <ChangeOutcome change={change} />
-      {members.state.status === 'loading' ? <Loading /> : null}
-      {members.state.status === 'error' ? <ErrorBar error={members.state.error} onRetry={members.reload} /> : null}
-      {members.state.status === 'done' && members.state.data.length === 0 ? <Text className={styles.empty}>{t('groups.noMembers')}</Text> : null}
-      {members.state.status === 'done' && members.state.data.length > 0 ? (
-        <Table aria-label={t('groups.membersTable', { group: group.displayName })}>
-          <TableHeader>
-            <TableRow>
-              <TableHeaderCell>{t('groups.name')}</TableHeaderCell>
-              <TableHeaderCell>{t('product.userPrincipalName')}</TableHeaderCell>
-              <TableHeaderCell>{t('groups.memberType')}</TableHeaderCell>
-              {dynamic ? null : <TableHeaderCell>{t('groups.actions')}</TableHeaderCell>}
-            </TableRow>
-          </TableHeader>
-          <TableBody>
-            {members.state.data.map((member) => (
-              <TableRow key={member.id}>
-                <TableCell>{member.displayName}</TableCell>
-                <TableCell>{member.userPrincipalName ?? ''}</TableCell>
-                <TableCell>{member['@odata.type'] === '#microsoft.graph.group' ? t('groups.memberGroup') : t('groups.memberUser')}</TableCell>
-                {dynamic ? null : (
-                  <TableCell>
-                    <Button
-                      appearance="subtle"
-                      size="small"
-                      icon={<DeleteRegular />}
-                      disabled={!canManage}
-                      title={canManage ? undefined : t('groups.needsGroupsRole')}
-                      aria-label={t('groups.removeMember', { name: member.displayName })}
-                      onClick={() => void changeMembers(() => client.removeGroupMember(group.id, member.id), t('groups.memberRemoved', { name: member.displayName }))}
-                    />
-                  </TableCell>
-                )}
+      <AsyncList source={members} empty={t('groups.noMembers')}>
+        {(rows) => (
+          <Table aria-label={t('groups.membersTable', { group: group.displayName })}>
+            <TableHeader>
+              <TableRow>
+                <TableHeaderCell>{t('groups.name')}</TableHeaderCell>
+                <TableHeaderCell>{t('product.userPrincipalName')}</TableHeaderCell>
+                <TableHeaderCell>{t('groups.memberType')}</TableHeaderCell>
+                {dynamic ? null : <TableHeaderCell>{t('groups.actions')}</TableHeaderCell>}
               </TableRow>
-            ))}
-          </TableBody>
-        </Table>
-      ) : null}
+            </TableHeader>
+            <TableBody>
+              {rows.map((member) => (
+                <TableRow key={member.id}>
+                  <TableCell>{member.displayName}</TableCell>
+                  <TableCell>{member.userPrincipalName ?? ''}</TableCell>
+                  <TableCell>{member['@odata.type'] === '#microsoft.graph.group' ? t('groups.memberGroup') : t('groups.memberUser')}</TableCell>
+                  {dynamic ? null : (
+                    <TableCell>
+                      <Button
+                        appearance="subtle"
+                        size="small"
+                        icon={<DeleteRegular />}
+                        disabled={!canManage}
+                        title={canManage ? undefined : t('groups.needsGroupsRole')}
+                        aria-label={t('groups.removeMember', { name: member.displayName })}
+                        onClick={() => void changeMembers(() => client.removeGroupMember(group.id, member.id), t('groups.memberRemoved', { name: member.displayName }))}
+                      />
+                    </TableCell>
+                  )}
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        )}
+      </AsyncList>
     </Surface>
   );
 }
@@ -314,7 +314,6 @@ function LicensesTab({ group, onChanged }: { group: Group; onChanged: () => void
 }
 
 function ErrorsTab({ group }: { group: Group }) {
-  const styles = useStyles();
   const { t } = useI18n();
   const { client, session } = useSession();
   const members = useAsync(() => client.membersWithLicenseErrors(group.id), `license-errors:${group.id}`);
@@ -341,34 +340,33 @@ function ErrorsTab({ group }: { group: Group }) {
         </ToolbarButton>
       </Toolbar>
       <ChangeOutcome change={change} />
-      {members.state.status === 'loading' ? <Loading /> : null}
-      {members.state.status === 'error' ? <ErrorBar error={members.state.error} onRetry={members.reload} /> : null}
-      {members.state.status === 'done' && members.state.data.length === 0 ? <Text className={styles.empty}>{t('groups.noErrors')}</Text> : null}
-      {members.state.status === 'done' && members.state.data.length > 0 ? (
-        <Table aria-label={t('groups.errorsTable', { group: group.displayName })}>
-          <TableHeader>
-            <TableRow>
-              <TableHeaderCell>{t('groups.name')}</TableHeaderCell>
-              <TableHeaderCell>{t('product.userPrincipalName')}</TableHeaderCell>
-              <TableHeaderCell>{t('groups.licenseError')}</TableHeaderCell>
-            </TableRow>
-          </TableHeader>
-          <TableBody>
-            {members.state.data.map((member) => (
-              <TableRow key={member.id}>
-                <TableCell>{member.displayName}</TableCell>
-                <TableCell>{member.userPrincipalName}</TableCell>
-                <TableCell>
-                  {(member.licenseAssignmentStates ?? [])
-                    .filter((state) => state.assignedByGroup === group.id && state.error !== 'None')
-                    .map((state) => `${productName(state.skuId)}: ${explainError(state.error, t)}`)
-                    .join('; ')}
-                </TableCell>
+      <AsyncList source={members} empty={t('groups.noErrors')}>
+        {(rows) => (
+          <Table aria-label={t('groups.errorsTable', { group: group.displayName })}>
+            <TableHeader>
+              <TableRow>
+                <TableHeaderCell>{t('groups.name')}</TableHeaderCell>
+                <TableHeaderCell>{t('product.userPrincipalName')}</TableHeaderCell>
+                <TableHeaderCell>{t('groups.licenseError')}</TableHeaderCell>
               </TableRow>
-            ))}
-          </TableBody>
-        </Table>
-      ) : null}
+            </TableHeader>
+            <TableBody>
+              {rows.map((member) => (
+                <TableRow key={member.id}>
+                  <TableCell>{member.displayName}</TableCell>
+                  <TableCell>{member.userPrincipalName}</TableCell>
+                  <TableCell>
+                    {(member.licenseAssignmentStates ?? [])
+                      .filter((state) => state.assignedByGroup === group.id && state.error !== 'None')
+                      .map((state) => `${productName(state.skuId)}: ${explainError(state.error, t)}`)
+                      .join('; ')}
+                  </TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        )}
+      </AsyncList>
     </Surface>
   );
 }

@@ -1,10 +1,9 @@
-import { Badge, Button, Link, makeStyles, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, Toolbar, tokens } from '@fluentui/react-components';
+import { Badge, Button, Link, makeStyles, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Toolbar } from '@fluentui/react-components';
 import { ArrowClockwiseRegular } from '@fluentui/react-icons';
 import { followLink } from '../../app/router.js';
 import { productPath } from '../../app/routes.js';
 import { useSession } from '../../app/session.js';
-import { ErrorBar } from '../../components/ErrorBar.js';
-import { Loading } from '../../components/Loading.js';
+import { AsyncList } from '../../components/AsyncList.js';
 import { PageHeader } from '../../components/PageHeader.js';
 import { Surface } from '../../components/Surface.js';
 import { useI18n } from '../../i18n/i18n.js';
@@ -12,7 +11,6 @@ import { useAsync } from '../../lib/use-async.js';
 
 const useStyles = makeStyles({
   productColumn: { width: '45%' },
-  empty: { padding: tokens.spacingVerticalL, display: 'block' },
 });
 
 /** Billing › Licenses: every product with assigned / available / total summed over its subscriptions. */
@@ -31,46 +29,45 @@ export function LicensesPage() {
             {t('common.refresh')}
           </Button>
         </Toolbar>
-        {state.status === 'loading' ? <Loading /> : null}
-        {state.status === 'error' ? <ErrorBar error={state.error} onRetry={reload} /> : null}
-        {state.status === 'done' && state.data.length === 0 ? <Text className={styles.empty}>{t('licenses.empty')}</Text> : null}
-        {state.status === 'done' && state.data.length > 0 ? (
-          <Table aria-label={t('licenses.productsTable')}>
-            <TableHeader>
-              <TableRow>
-                <TableHeaderCell className={styles.productColumn}>{t('licenses.product')}</TableHeaderCell>
-                <TableHeaderCell>{t('licenses.available')}</TableHeaderCell>
-                <TableHeaderCell>{t('licenses.assigned')}</TableHeaderCell>
-                <TableHeaderCell>{t('licenses.total')}</TableHeaderCell>
-              </TableRow>
-            </TableHeader>
-            <TableBody>
-              {state.data.map((product) => (
-                <TableRow key={product.skuId} data-sku={product.skuPartNumber}>
-                  <TableCell>
-                    <Link href={productPath(product.skuId)} onClick={(event) => followLink(event, productPath(product.skuId))}>
-                      {product.displayName}
-                    </Link>{' '}
-                    {product.overAssignedBy > 0 ? (
-                      <Badge appearance="tint" color="danger">
-                        {t('licenses.overAssigned', { count: product.overAssignedBy })}
-                      </Badge>
-                    ) : null}
-                  </TableCell>
-                  <TableCell data-column="available">
-                    {formatNumber(product.available)}
-                  </TableCell>
-                  <TableCell data-column="assigned">
-                    {formatNumber(product.assigned)}
-                  </TableCell>
-                  <TableCell data-column="total">
-                    {formatNumber(product.total)}
-                  </TableCell>
+        <AsyncList source={{ state, reload }} empty={t('licenses.empty')}>
+          {(products) => (
+            <Table aria-label={t('licenses.productsTable')}>
+              <TableHeader>
+                <TableRow>
+                  <TableHeaderCell className={styles.productColumn}>{t('licenses.product')}</TableHeaderCell>
+                  <TableHeaderCell>{t('licenses.available')}</TableHeaderCell>
+                  <TableHeaderCell>{t('licenses.assigned')}</TableHeaderCell>
+                  <TableHeaderCell>{t('licenses.total')}</TableHeaderCell>
                 </TableRow>
-              ))}
-            </TableBody>
-          </Table>
-        ) : null}
+              </TableHeader>
+              <TableBody>
+                {products.map((product) => (
+                  <TableRow key={product.skuId} data-sku={product.skuPartNumber}>
+                    <TableCell>
+                      <Link href={productPath(product.skuId)} onClick={(event) => followLink(event, productPath(product.skuId))}>
+                        {product.displayName}
+                      </Link>{' '}
+                      {product.overAssignedBy > 0 ? (
+                        <Badge appearance="tint" color="danger">
+                          {t('licenses.overAssigned', { count: product.overAssignedBy })}
+                        </Badge>
+                      ) : null}
+                    </TableCell>
+                    <TableCell data-column="available">
+                      {formatNumber(product.available)}
+                    </TableCell>
+                    <TableCell data-column="assigned">
+                      {formatNumber(product.assigned)}
+                    </TableCell>
+                    <TableCell data-column="total">
+                      {formatNumber(product.total)}
+                    </TableCell>
+                  </TableRow>
+                ))}
+              </TableBody>
+            </Table>
+          )}
+        </AsyncList>
       </Surface>
     </>
   );

@@ -26,8 +26,8 @@ import { groupPath } from '../../app/routes.js';
 import { useSession } from '../../app/session.js';
 import { ChangeOutcome } from '../../components/ChangeOutcome.js';
 import { ConfirmDialog } from '../../components/ConfirmDialog.js';
+import { AsyncList } from '../../components/AsyncList.js';
 import { ErrorBar } from '../../components/ErrorBar.js';
-import { Loading } from '../../components/Loading.js';
 import { ServiceSwitches } from '../../components/ServiceSwitches.js';
 import { SidePanel } from '../../components/SidePanel.js';
 import { Surface } from '../../components/Surface.js';
@@ -77,52 +77,51 @@ export function ProductGroupsTab({ product, onChanged }: { product: ProductOverv
       </Toolbar>
       <Text className={styles.hint}>{t('product.groupsIntro')}</Text>
       <ChangeOutcome change={change} />
-      {groups.state.status === 'loading' ? <Loading /> : null}
-      {groups.state.status === 'error' ? <ErrorBar error={groups.state.error} onRetry={groups.reload} /> : null}
-      {groups.state.status === 'done' && groups.state.data.length === 0 ? <Text className={styles.empty}>{t('product.noGroups')}</Text> : null}
-      {groups.state.status === 'done' && groups.state.data.length > 0 ? (
-        <Table aria-label={t('product.groupsTable', { product: product.displayName })}>
-          <TableHeader>
-            <TableRow>
-              <TableHeaderCell>{t('groups.name')}</TableHeaderCell>
-              <TableHeaderCell>{t('groups.type')}</TableHeaderCell>
-              <TableHeaderCell>{t('product.groupProcessing')}</TableHeaderCell>
-              <TableHeaderCell>{t('product.groupErrors')}</TableHeaderCell>
-              <TableHeaderCell>{t('groups.actions')}</TableHeaderCell>
-            </TableRow>
-          </TableHeader>
-          <TableBody>
-            {groups.state.data.map((group) => (
-              <TableRow key={group.id}>
-                <TableCell>
-                  <Link href={groupPath(group.id)} onClick={(event) => followLink(event, groupPath(group.id))}>
-                    {group.displayName}
-                  </Link>
-                </TableCell>
-                <TableCell>{groupType(group, t)}</TableCell>
-                <TableCell>{group.licenseProcessingState?.state === undefined ? '—' : processingStateLabel(group.licenseProcessingState.state, t)}</TableCell>
-                <TableCell>
-                  {group.hasMembersWithLicenseErrors ? (
-                    <Badge appearance="tint" color="danger">
-                      {t('product.groupHasErrors')}
-                    </Badge>
-                  ) : (
-                    t('product.groupNoErrors')
-                  )}
-                </TableCell>
-                <TableCell>
-                  <Button appearance="subtle" size="small" icon={<ArrowSyncRegular />} disabled={blockedReason !== undefined || change.isBusy} title={blockedReason} onClick={() => void reprocess(group)}>
-                    {t('groups.reprocess')}
-                  </Button>
-                  <Button appearance="subtle" size="small" icon={<DeleteRegular />} disabled={blockedReason !== undefined} title={blockedReason} onClick={() => setRemoving(group)}>
-                    {t('groups.removeLicense')}
-                  </Button>
-                </TableCell>
+      <AsyncList source={groups} empty={t('product.noGroups')}>
+        {(groupsWithProduct) => (
+          <Table aria-label={t('product.groupsTable', { product: product.displayName })}>
+            <TableHeader>
+              <TableRow>
+                <TableHeaderCell>{t('groups.name')}</TableHeaderCell>
+                <TableHeaderCell>{t('groups.type')}</TableHeaderCell>
+                <TableHeaderCell>{t('product.groupProcessing')}</TableHeaderCell>
+                <TableHeaderCell>{t('product.groupErrors')}</TableHeaderCell>
+                <TableHeaderCell>{t('groups.actions')}</TableHeaderCell>
               </TableRow>
-            ))}
-          </TableBody>
-        </Table>
-      ) : null}
+            </TableHeader>
+            <TableBody>
+              {groupsWithProduct.map((group) => (
+                <TableRow key={group.id}>
+                  <TableCell>
+                    <Link href={groupPath(group.id)} onClick={(event) => followLink(event, groupPath(group.id))}>
+                      {group.displayName}
+                    </Link>
+                  </TableCell>
+                  <TableCell>{groupType(group, t)}</TableCell>
+                  <TableCell>{group.licenseProcessingState?.state === undefined ? '—' : processingStateLabel(group.licenseProcessingState.state, t)}</TableCell>
+                  <TableCell>
+                    {group.hasMembersWithLicenseErrors ? (
+                      <Badge appearance="tint" color="danger">
+                        {t('product.groupHasErrors')}
+                      </Badge>
+                    ) : (
+                      t('product.groupNoErrors')
+                    )}
+                  </TableCell>
+                  <TableCell>
+                    <Button appearance="subtle" size="small" icon={<ArrowSyncRegular />} disabled={blockedReason !== undefined || change.isBusy} title={blockedReason} onClick={() => void reprocess(group)}>
+                      {t('groups.reprocess')}
+                    </Button>
+                    <Button appearance="subtle" size="small" icon={<DeleteRegular />} disabled={blockedReason !== undefined} title={blockedReason} onClick={() => setRemoving(group)}>
+                      {t('groups.removeLicense')}
+                    </Button>
+                  </TableCell>
+                </TableRow>
+              ))}
+            </TableBody>
+          </Table>
+        )}
+      </AsyncList>
       {removing === undefined ? null : (
         <ConfirmDialog
           title={t('groups.removeLicenseTitle', { product: product.displayName })}

@@ -1,9 +1,8 @@
-import { Badge, Button, Link, makeStyles, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Text, Toolbar, tokens } from '@fluentui/react-components';
+import { Badge, Button, Link, makeStyles, Table, TableBody, TableCell, TableHeader, TableHeaderCell, TableRow, Toolbar, tokens } from '@fluentui/react-components';
 import { ArrowClockwiseRegular } from '@fluentui/react-icons';
 import { ROUTES } from '../../app/routes.js';
 import { useSession } from '../../app/session.js';
-import { ErrorBar } from '../../components/ErrorBar.js';
-import { Loading } from '../../components/Loading.js';
+import { AsyncList } from '../../components/AsyncList.js';
 import { PageHeader } from '../../components/PageHeader.js';
 import { Surface } from '../../components/Surface.js';
 import { useI18n } from '../../i18n/i18n.js';
@@ -17,7 +16,6 @@ const useStyles = makeStyles({
   narrowColumn: { width: '12%' },
   dateColumn: { width: '28%' },
   badges: { display: 'inline-flex', gap: tokens.spacingHorizontalXS, marginInlineStart: tokens.spacingHorizontalS },
-  empty: { padding: tokens.spacingVerticalL, display: 'block' },
 });
 
 /** Billing › Your products: a row per subscription, and its details in a panel. */
@@ -39,51 +37,50 @@ export function YourProductsPage() {
             {t('common.refresh')}
           </Button>
         </Toolbar>
-        {state.status === 'loading' ? <Loading /> : null}
-        {state.status === 'error' ? <ErrorBar error={state.error} onRetry={reload} /> : null}
-        {state.status === 'done' && state.data.length === 0 ? <Text className={styles.empty}>{t('products.empty')}</Text> : null}
-        {state.status === 'done' && state.data.length > 0 ? (
-          <Table aria-label={t('products.subscriptions')}>
-            <TableHeader>
-              <TableRow>
-                <TableHeaderCell className={styles.productColumn}>{t('products.product')}</TableHeaderCell>
-                <TableHeaderCell className={styles.narrowColumn}>{t('products.licenses')}</TableHeaderCell>
-                <TableHeaderCell className={styles.narrowColumn}>{t('products.assigned')}</TableHeaderCell>
-                <TableHeaderCell className={styles.narrowColumn}>{t('products.status')}</TableHeaderCell>
-                <TableHeaderCell className={styles.dateColumn}>{t('products.termDate')}</TableHeaderCell>
-              </TableRow>
-            </TableHeader>
-            <TableBody>
-              {state.data.map((subscription) => (
-                <TableRow key={subscription.id} data-subscription={subscription.id} data-sku={subscription.skuPartNumber ?? ''}>
-                  <TableCell>
-                    <Link as="button" onClick={() => open(subscription.id)} aria-label={t('products.openDetails', { product: subscription.displayName })}>
-                      {subscription.displayName}
-                    </Link>
-                    <span className={styles.badges}>
-                      {subscription.isTrial ? (
-                        <Badge appearance="tint" color="informative">
-                          {t('products.trial')}
-                        </Badge>
-                      ) : null}
-                      {subscription.channel === 'selfService' ? (
-                        <Badge appearance="tint" color="warning">
-                          {t('products.selfService')}
-                        </Badge>
-                      ) : null}
-                    </span>
-                  </TableCell>
-                  <TableCell data-column="quantity">{formatNumber(subscription.totalLicenses)}</TableCell>
-                  <TableCell data-column="assigned">{formatNumber(subscription.consumedUnits)}</TableCell>
-                  <TableCell>
-                    <StatusBadge subscription={subscription} />
-                  </TableCell>
-                  <TableCell>{termDate(subscription, t, formatDate)}</TableCell>
+        <AsyncList source={{ state, reload }} empty={t('products.empty')}>
+          {(subscriptions) => (
+            <Table aria-label={t('products.subscriptions')}>
+              <TableHeader>
+                <TableRow>
+                  <TableHeaderCell className={styles.productColumn}>{t('products.product')}</TableHeaderCell>
+                  <TableHeaderCell className={styles.narrowColumn}>{t('products.licenses')}</TableHeaderCell>
+                  <TableHeaderCell className={styles.narrowColumn}>{t('products.assigned')}</TableHeaderCell>
+                  <TableHeaderCell className={styles.narrowColumn}>{t('products.status')}</TableHeaderCell>
+                  <TableHeaderCell className={styles.dateColumn}>{t('products.termDate')}</TableHeaderCell>
                 </TableRow>
-              ))}
-            </TableBody>
-          </Table>
-        ) : null}
+              </TableHeader>
+              <TableBody>
+                {subscriptions.map((subscription) => (
+                  <TableRow key={subscription.id} data-subscription={subscription.id} data-sku={subscription.skuPartNumber ?? ''}>
+                    <TableCell>
+                      <Link as="button" onClick={() => open(subscription.id)} aria-label={t('products.openDetails', { product: subscription.displayName })}>
+                        {subscription.displayName}
+                      </Link>
+                      <span className={styles.badges}>
+                        {subscription.isTrial ? (
+                          <Badge appearance="tint" color="informative">
+                            {t('products.trial')}
+                          </Badge>
+                        ) : null}
+                        {subscription.channel === 'selfService' ? (
+                          <Badge appearance="tint" color="warning">
+                            {t('products.selfService')}
+                          </Badge>
+                        ) : null}
+                      </span>
+                    </TableCell>
+                    <TableCell data-column="quantity">{formatNumber(subscription.totalLicenses)}</TableCell>
+                    <TableCell data-column="assigned">{formatNumber(subscription.consumedUnits)}</TableCell>
+                    <TableCell>
+                      <StatusBadge subscription={subscription} />
+                    </TableCell>
+                    <TableCell>{termDate(subscription, t, formatDate)}</TableCell>
+                  </TableRow>
+                ))}
+              </TableBody>
+            </Table>
+          )}
+        </AsyncList>
       </Surface>
       {chosen === undefined ? null : <SubscriptionDrawer key={chosen.id} subscription={chosen} onClose={() => open(undefined)} onChanged={reload} />}
     </>

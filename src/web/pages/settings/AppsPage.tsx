@@ -7,7 +7,6 @@ import {
   TableHeader,
   TableHeaderCell,
   TableRow,
-  Text,
   Toolbar,
   ToolbarButton,
   tokens,
@@ -17,8 +16,7 @@ import { useState } from 'react';
 import type { AppRegistration } from '../../../client/settings.js';
 import { ROUTES } from '../../app/routes.js';
 import { useSession } from '../../app/session.js';
-import { ErrorBar } from '../../components/ErrorBar.js';
-import { Loading } from '../../components/Loading.js';
+import { AsyncList } from '../../components/AsyncList.js';
 import { Notice } from '../../components/Notice.js';
 import { PageHeader } from '../../components/PageHeader.js';
 import { Surface } from '../../components/Surface.js';
@@ -34,7 +32,6 @@ const useStyles = makeStyles({
   idColumn: { width: '26%' },
   id: { fontFamily: tokens.fontFamilyMonospace, fontSize: tokens.fontSizeBase200 },
   lines: { display: 'flex', flexDirection: 'column' },
-  empty: { display: 'block', padding: tokens.spacingVerticalL },
 });
 
 /** Permissions named in the list; the rest are counted (the panel lists them all). */
@@ -87,51 +84,50 @@ export function AppsPage() {
             </ToolbarButton>
           </Toolbar>
           <Notice message={notice} />
-          {apps.state.status === 'loading' ? <Loading /> : null}
-          {apps.state.status === 'error' ? <ErrorBar error={apps.state.error} onRetry={apps.reload} /> : null}
-          {list !== undefined && list.length === 0 ? <Text className={styles.empty}>{t('apps.empty')}</Text> : null}
-          {list !== undefined && list.length > 0 ? (
-            <Table aria-label={t('apps.table')}>
-              <TableHeader>
-                <TableRow>
-                  <TableHeaderCell className={styles.nameColumn}>{t('apps.name')}</TableHeaderCell>
-                  <TableHeaderCell className={styles.idColumn}>{t('apps.clientId')}</TableHeaderCell>
-                  <TableHeaderCell>{t('apps.permissions')}</TableHeaderCell>
-                  <TableHeaderCell>{t('apps.secrets')}</TableHeaderCell>
-                  <TableHeaderCell>{t('apps.created')}</TableHeaderCell>
-                </TableRow>
-              </TableHeader>
-              <TableBody>
-                {list.map((app) => {
-                  const active = app.passwordCredentials.filter((secret) => secretStatus(secret, openedAt) === 'active');
-                  return (
-                    <TableRow key={app.appId} data-app={app.displayName}>
-                      <TableCell>
-                        <Link as="button" onClick={() => open(app.appId)} aria-label={t('apps.openApp', { name: app.displayName })}>
-                          {app.displayName}
-                        </Link>
-                      </TableCell>
-                      <TableCell className={styles.id}>{app.appId}</TableCell>
-                      <TableCell title={app.permissions.join(', ')}>{permissionsOf(app)}</TableCell>
-                      <TableCell data-column="secrets">
-                        {active.length === 0 ? (
-                          t('apps.noActiveSecret')
-                        ) : (
-                          <span className={styles.lines}>
-                            {active.slice(0, SECRETS_SHOWN).map((secret) => (
-                              <span key={secret.keyId}>{t('apps.secretSummary', { hint: secret.hint, date: formatDate(secret.endDateTime) })}</span>
-                            ))}
-                            {active.length > SECRETS_SHOWN ? <span>{t('apps.moreSecrets', { count: active.length - SECRETS_SHOWN })}</span> : null}
-                          </span>
-                        )}
-                      </TableCell>
-                      <TableCell>{formatDate(app.createdDateTime)}</TableCell>
-                    </TableRow>
-                  );
-                })}
-              </TableBody>
-            </Table>
-          ) : null}
+          <AsyncList source={apps} empty={t('apps.empty')}>
+            {(registrations) => (
+              <Table aria-label={t('apps.table')}>
+                <TableHeader>
+                  <TableRow>
+                    <TableHeaderCell className={styles.nameColumn}>{t('apps.name')}</TableHeaderCell>
+                    <TableHeaderCell className={styles.idColumn}>{t('apps.clientId')}</TableHeaderCell>
+                    <TableHeaderCell>{t('apps.permissions')}</TableHeaderCell>
+                    <TableHeaderCell>{t('apps.secrets')}</TableHeaderCell>
+                    <TableHeaderCell>{t('apps.created')}</TableHeaderCell>
+                  </TableRow>
+                </TableHeader>
+                <TableBody>
+                  {registrations.map((app) => {
+                    const active = app.passwordCredentials.filter((secret) => secretStatus(secret, openedAt) === 'active');
+                    return (
+                      <TableRow key={app.appId} data-app={app.displayName}>
+                        <TableCell>
+                          <Link as="button" onClick={() => open(app.appId)} aria-label={t('apps.openApp', { name: app.displayName })}>
+                            {app.displayName}
+                          </Link>
+                        </TableCell>
+                        <TableCell className={styles.id}>{app.appId}</TableCell>
+                        <TableCell title={app.permissions.join(', ')}>{permissionsOf(app)}</TableCell>
+                        <TableCell data-column="secrets">
+                          {active.length === 0 ? (
+                            t('apps.noActiveSecret')
+                          ) : (
+                            <span className={styles.lines}>
+                              {active.slice(0, SECRETS_SHOWN).map((secret) => (
+                                <span key={secret.keyId}>{t('apps.secretSummary', { hint: secret.hint, date: formatDate(secret.endDateTime) })}</span>
+                              ))}
+                              {active.length > SECRETS_SHOWN ? <span>{t('apps.moreSecrets', { count: active.length - SECRETS_SHOWN })}</span> : null}
+                            </span>
+                          )}
+                        </TableCell>
+                        <TableCell>{formatDate(app.createdDateTime)}</TableCell>
+                      </TableRow>
+                    );
+                  })}
+                </TableBody>
+              </Table>
+            )}
+          </AsyncList>
         </Surface>
       ) : null}
       {chosen === undefined ? null : (

@@ -17,8 +17,7 @@ import { AddRegular, ArrowClockwiseRegular } from '@fluentui/react-icons';
 import { useState } from 'react';
 import { ROUTES } from '../../app/routes.js';
 import { useSession } from '../../app/session.js';
-import { ErrorBar } from '../../components/ErrorBar.js';
-import { Loading } from '../../components/Loading.js';
+import { AsyncList } from '../../components/AsyncList.js';
 import { Notice } from '../../components/Notice.js';
 import { PageHeader } from '../../components/PageHeader.js';
 import { Surface } from '../../components/Surface.js';
@@ -36,7 +35,6 @@ const useStyles = makeStyles({
   events: { fontFamily: tokens.fontFamilyMonospace, fontSize: tokens.fontSizeBase200, overflowWrap: 'anywhere' },
   lastDelivery: { display: 'flex', flexDirection: 'column', alignItems: 'flex-start', gap: tokens.spacingVerticalXXS },
   hint: { color: tokens.colorNeutralForeground2 },
-  empty: { display: 'block', padding: tokens.spacingVerticalL },
 });
 
 /**
@@ -86,49 +84,48 @@ export function WebhooksPage() {
             </ToolbarButton>
           </Toolbar>
           <Notice message={notice} />
-          {webhooks.state.status === 'loading' ? <Loading /> : null}
-          {webhooks.state.status === 'error' ? <ErrorBar error={webhooks.state.error} onRetry={webhooks.reload} /> : null}
-          {list !== undefined && list.length === 0 ? <Text className={styles.empty}>{t('webhooks.empty')}</Text> : null}
-          {list !== undefined && list.length > 0 ? (
-            <Table aria-label={t('webhooks.table')}>
-              <TableHeader>
-                <TableRow>
-                  <TableHeaderCell className={styles.urlColumn}>{t('webhooks.url')}</TableHeaderCell>
-                  <TableHeaderCell>{t('webhooks.events')}</TableHeaderCell>
-                  <TableHeaderCell>{t('webhooks.status')}</TableHeaderCell>
-                  <TableHeaderCell>{t('webhooks.lastDelivery')}</TableHeaderCell>
-                </TableRow>
-              </TableHeader>
-              <TableBody>
-                {list.map((webhook) => (
-                  <TableRow key={webhook.id} data-webhook={webhook.url}>
-                    <TableCell className={styles.url}>
-                      <Link as="button" className={styles.url} onClick={() => open(webhook.id)} aria-label={t('webhooks.openWebhook', { url: webhook.url })}>
-                        {webhook.url}
-                      </Link>
-                      {webhook.description === null ? null : (
-                        <>
-                          <br />
-                          <Text size={200} className={styles.hint}>
-                            {webhook.description}
-                          </Text>
-                        </>
-                      )}
-                    </TableCell>
-                    <TableCell className={styles.events}>{webhook.eventTypes.join(', ')}</TableCell>
-                    <TableCell>
-                      <Badge appearance="tint" color={webhook.enabled ? 'success' : 'subtle'}>
-                        {webhook.enabled ? t('webhooks.enabled') : t('webhooks.disabled')}
-                      </Badge>
-                    </TableCell>
-                    <TableCell data-column="last-delivery">
-                      <LastDelivery webhookId={webhook.id} generation={generation} />
-                    </TableCell>
+          <AsyncList source={webhooks} empty={t('webhooks.empty')}>
+            {(subscribers) => (
+              <Table aria-label={t('webhooks.table')}>
+                <TableHeader>
+                  <TableRow>
+                    <TableHeaderCell className={styles.urlColumn}>{t('webhooks.url')}</TableHeaderCell>
+                    <TableHeaderCell>{t('webhooks.events')}</TableHeaderCell>
+                    <TableHeaderCell>{t('webhooks.status')}</TableHeaderCell>
+                    <TableHeaderCell>{t('webhooks.lastDelivery')}</TableHeaderCell>
                   </TableRow>
-                ))}
-              </TableBody>
-            </Table>
-          ) : null}
+                </TableHeader>
+                <TableBody>
+                  {subscribers.map((webhook) => (
+                    <TableRow key={webhook.id} data-webhook={webhook.url}>
+                      <TableCell className={styles.url}>
+                        <Link as="button" className={styles.url} onClick={() => open(webhook.id)} aria-label={t('webhooks.openWebhook', { url: webhook.url })}>
+                          {webhook.url}
+                        </Link>
+                        {webhook.description === null ? null : (
+                          <>
+                            <br />
+                            <Text size={200} className={styles.hint}>
+                              {webhook.description}
+                            </Text>
+                          </>
+                        )}
+                      </TableCell>
+                      <TableCell className={styles.events}>{webhook.eventTypes.join(', ')}</TableCell>
+                      <TableCell>
+                        <Badge appearance="tint" color={webhook.enabled ? 'success' : 'subtle'}>
+                          {webhook.enabled ? t('webhooks.enabled') : t('webhooks.disabled')}
+                        </Badge>
+                      </TableCell>
+                      <TableCell data-column="last-delivery">
+                        <LastDelivery webhookId={webhook.id} generation={generation} />
+                      </TableCell>
+                    </TableRow>
+                  ))}
+                </TableBody>
+              </Table>
+            )}
+          </AsyncList>
         </Surface>
       ) : null}
       {chosen === undefined ? null : (
